@@ -1,0 +1,297 @@
+//! Settings in layers: `config/default.toml`, then `config/$MINSHENG_ENV.toml` (default `local`),
+//! then `MINSHENG__SECTION__KEY` environment variables.
+//!
+//! Every layer is checked as it is added, so an unknown key or a bad value is reported with the
+//! file (or the environment) it came from. No globals: the loaded [`Settings`] are passed into
+//! [`crate::startup::Application::build`]. Reference data (categories, units) lives in
+//! [`crate::catalog`], not here.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use ipnet::IpNet;
+use secrecy::SecretString;
+use serde::{Deserialize, Deserializer};
+
+/// The name of the environment whose file is layered over `default.toml`.
+pub const ENV_VAR: &str = "MINSHENG_ENV";
+/// Prefix of the environment variables that override settings, e.g. `MINSHENG__SERVER__BIND`.
+pub const ENV_PREFIX: &str = "MINSHENG__";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub security: SecuritySettings,
+    pub log: LogSettings,
+    pub limits: LimitSettings,
+    /// Which environment was loaded (`local`, `production`, ...); not a key in any file.
+    #[serde(skip)]
+    pub environment: String,
+    /// The folder the configuration files were read from.
+    #[serde(skip)]
+    pub config_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: SocketAddr,
+    #[serde(deserialize_with = "proxies_from_list_or_csv")]
+    pub trusted_proxies: Vec<IpNet>,
+    pub workers: usize,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub pool_size: u32,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySettings {
+    pub data_key: SecretString,
+    pub require_data_key: bool,
+    pub secure_cookies: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    pub submit_burst: u32,
+    pub submit_per_minute: u32,
+    pub track_burst: u32,
+    pub track_per_minute: u32,
+    pub contact_per_day: u32,
+    pub max_tracked_clients: usize,
+}
+
+/// A configuration problem, naming the layer it came from.
+#[derive(Debug, thiserror::Error)]
+#[error("{source_name}: {message}")]
+pub struct ConfigError {
+    pub source_name: String,
+    pub message: String,
+}
+
+impl Settings {
+    /// Loads `default.toml`, the environment's file and the process environment.
+    pub fn load(config_dir: &Path) -> Result<Settings, ConfigError> {
+        let environment = std::env::var(ENV_VAR).unwrap_or_else(|_| "local".to_owned());
+        Self::load_layers(config_dir, &environment, true)
+    }
+
+    /// Loads only the files (no environment variables): what tests start from.
+    pub fn load_files(config_dir: &Path, environment: &str) -> Result<Settings, ConfigError> {
+        Self::load_layers(config_dir, environment, false)
+    }
+
+    fn load_layers(
+        config_dir: &Path,
+        environment: &str,
+        with_env_vars: bool,
+    ) -> Result<Settings, ConfigError> {
+        if environment.is_empty()
+            || !environment
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(ConfigError {
+                source_name: ENV_VAR.to_owned(),
+                message: format!("`{environment}` is not a valid environment name"),
+            });
+        }
+        let default_file = config_dir.join("default.toml");
+        let env_file = config_dir.join(format!("{environment}.toml"));
+        if !default_file.is_file() {
+            return Err(ConfigError {
+                source_name: default_file.display().to_string(),
+                message: "file not found".to_owned(),
+            });
+        }
+        // Each layer is extracted as soon as it is merged: the first layer that fails is named.
+        let mut figment = Figment::new();
+        let mut layers: Vec<(String, Figment)> = vec![(
+            default_file.display().to_string(),
+            Figment::from(Toml::file_exact(&default_file)),
+        )];
+        if env_file.is_file() {
+            layers.push((
+                env_file.display().to_string(),
+                Figment::from(Toml::file_exact(&env_file)),
+            ));
+        } else if environment != "local" {
+            return Err(ConfigError {
+                source_name: env_file.display().to_string(),
+                message: format!("file for environment `{environment}` not found"),
+            });
+        }
+        if with_env_vars {
+            layers.push((
+                "environment variables (MINSHENG__…)".to_owned(),
+                Figment::from(Env::prefixed(ENV_PREFIX).split("__")),
+            ));
+        }
+        let mut settings = None;
+        for (name, layer) in layers {
+            figment = figment.merge(layer);
+            settings = Some(figment.extract::<Settings>().map_err(|e| ConfigError {
+                source_name: name,
+                message: describe_figment_error(e),
+            })?);
+        }
+        let mut settings = settings.expect("default.toml is always a layer");
+        settings.environment = environment.to_owned();
+        settings.config_dir = config_dir.to_path_buf();
+        Ok(settings)
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == "production"
+    }
+
+    /// True when `addr` is one of the configured reverse proxies.
+    pub fn is_trusted_proxy(&self, addr: IpAddr) -> bool {
+        self.server.trusted_proxies.iter().any(|n| n.contains(&addr))
+    }
+}
+
+fn describe_figment_error(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let kind = e.kind.to_string();
+            if key.is_empty() {
+                kind
+            } else {
+                format!("key `{key}`: {kind}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Accepts `["10.0.0.1", "10.1.0.0/16"]` from a file or `10.0.0.1,10.1.0.0/16` from the environment.
+fn proxies_from_list_or_csv<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpNet>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrCsv {
+        List(Vec<String>),
+        Csv(String),
+    }
+    let items: Vec<String> = match ListOrCsv::deserialize(d)? {
+        ListOrCsv::List(v) => v,
+        ListOrCsv::Csv(s) => s.split(',').map(str::to_owned).collect(),
+    };
+    items
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpNet>()
+                .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| serde::de::Error::custom(format!("`{s}` is not an IP address or CIDR range")))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+
+    fn repo_default() -> String {
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/default.toml")).unwrap()
+    }
+
+    #[test]
+    fn shipped_files_load_for_every_environment() {
+        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config"));
+        let local = Settings::load_files(dir, "local").unwrap();
+        assert_eq!(local.server.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(local.database.url, "sqlite://data/minsheng.db");
+        assert!(local.server.trusted_proxies.is_empty());
+        let prod = Settings::load_files(dir, "production").unwrap();
+        assert!(prod.security.require_data_key);
+        assert_eq!(prod.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn unknown_key_names_the_file_and_key() {
+        let dir = tempfile_dir();
+        write(&dir, "default.toml", &repo_default());
+        write(&dir, "local.toml", "[server]\nbindd = \"1.2.3.4:5\"\n");
+        let err = Settings::load_files(&dir, "local").unwrap_err();
+        assert!(err.source_name.ends_with("local.toml"), "{err}");
+        assert!(err.message.contains("bindd"), "{err}");
+    }
+
+    #[test]
+    fn bad_value_names_the_key() {
+        let dir = tempfile_dir();
+        write(&dir, "default.toml", &repo_default());
+        write(
+            &dir,
+            "local.toml",
+            "[server]\ntrusted_proxies = [\"not-an-ip\"]\n",
+        );
+        let err = Settings::load_files(&dir, "local").unwrap_err();
+        assert!(err.message.contains("not-an-ip"), "{err}");
+    }
+
+    #[test]
+    fn proxies_parse_from_csv() {
+        let dir = tempfile_dir();
+        write(&dir, "default.toml", &repo_default());
+        write(
+            &dir,
+            "local.toml",
+            "[server]\ntrusted_proxies = \"10.0.0.1, 192.168.0.0/16\"\n",
+        );
+        let s = Settings::load_files(&dir, "local").unwrap();
+        assert!(s.is_trusted_proxy("10.0.0.1".parse().unwrap()));
+        assert!(s.is_trusted_proxy("192.168.4.5".parse().unwrap()));
+        assert!(!s.is_trusted_proxy("10.0.0.2".parse().unwrap()));
+    }
+
+    #[test]
+    fn missing_environment_file_is_an_error_except_for_local() {
+        let dir = tempfile_dir();
+        write(&dir, "default.toml", &repo_default());
+        assert!(Settings::load_files(&dir, "local").is_ok());
+        let err = Settings::load_files(&dir, "staging").unwrap_err();
+        assert!(err.source_name.ends_with("staging.toml"));
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("minsheng-config-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}

@@ -1,0 +1,102 @@
+//! The closed vocabularies of a case: its kind (来件类型), the channel it came through, its state,
+//! and the kinds of unit in the directory. Names shown to people come from the catalog.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! code_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable code stored in the database and used in the API.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            pub fn from_code(code: &str) -> Option<Self> {
+                match code { $($code => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+    };
+}
+
+code_enum!(
+    /// What a citizen sends: an opinion, a complaint, a request for help, or a misconduct report.
+    Kind { Opinion = "opinion", Complaint = "complaint", Help = "help", Report = "report" }
+);
+
+code_enum!(
+    /// How a submission arrived.
+    Channel { Web = "web", Kiosk = "kiosk", Api = "api", Open311 = "open311", Staff = "staff" }
+);
+
+code_enum!(
+    /// Where a case stands. See DESIGN.md, "Case states".
+    State {
+        Submitted = "submitted",
+        PendingDispatch = "pending_dispatch",
+        Assigned = "assigned",
+        Accepted = "accepted",
+        Rejected = "rejected",
+        Resolved = "resolved",
+        Reopened = "reopened",
+        Merged = "merged",
+        Closed = "closed",
+    }
+);
+
+code_enum!(
+    /// The kinds of political-legal body in the directory.
+    UnitKind {
+        Plc = "plc",
+        Police = "police",
+        Procuratorate = "procuratorate",
+        Court = "court",
+        Justice = "justice",
+        Discipline = "discipline",
+        Office = "office",
+    }
+);
+
+impl Kind {
+    /// Only misconduct reports may be sent without any identity.
+    pub fn may_be_anonymous(self) -> bool {
+        self == Kind::Report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::from_code(k.code()), Some(*k));
+        }
+        for s in State::ALL {
+            assert_eq!(State::from_code(s.code()), Some(*s));
+        }
+        for u in UnitKind::ALL {
+            assert_eq!(UnitKind::from_code(u.code()), Some(*u));
+        }
+        assert_eq!(Kind::from_code("Opinion"), None);
+    }
+
+    #[test]
+    fn only_reports_may_be_anonymous() {
+        assert!(Kind::Report.may_be_anonymous());
+        assert!(!Kind::Complaint.may_be_anonymous());
+    }
+}
