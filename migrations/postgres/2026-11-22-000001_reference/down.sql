@@ -1,0 +1,3 @@
+DROP TABLE categories;
+DROP TABLE units;
+DROP TABLE regions;

@@ -1,0 +1,3 @@
+DROP TABLE contact_quota;
+DROP TABLE submission_events;
+DROP TABLE submissions;

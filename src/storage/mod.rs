@@ -1,0 +1,13 @@
+//! Storage: the connection pool, migrations and every SQL statement. Functions here take a
+//! `&mut DbConn` and return `QueryResult`, so the same function runs alone or inside a caller's
+//! transaction. No HTTP in here.
+
+pub mod connection;
+pub mod migrations;
+pub mod pool;
+pub mod reference;
+pub mod schema;
+pub mod submissions;
+
+pub use connection::{BackendKind, DbConn};
+pub use pool::Db;

@@ -1,0 +1,160 @@
+//! The connection pool and the two ways to use it from async code: [`Db::read`] and
+//! [`Db::write`]. Both run the closure on a blocking thread. On SQLite every connection gets the
+//! durability pragmas, and writes pass one at a time through a gate (one writer), so writers queue
+//! in the process instead of spinning on SQLite's busy handler.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+
+use super::{BackendKind, DbConn};
+use crate::config::DatabaseSettings;
+use crate::error::AppError;
+
+pub type PooledConn = PooledConnection<Manager>;
+
+/// Opens connections of one backend; SQLite connections are set up for durability.
+#[derive(Debug)]
+pub struct Manager {
+    backend: BackendKind,
+    target: String,
+    busy_timeout_ms: u64,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match self.backend {
+            BackendKind::Sqlite => {
+                let mut conn =
+                    SqliteConnection::establish(&self.target).map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {};
+                     PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = FULL;
+                     PRAGMA foreign_keys = ON;",
+                    self.busy_timeout_ms
+                ))
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+            BackendKind::Postgres => PgConnection::establish(&self.target)
+                .map(DbConn::Postgres)
+                .map_err(r2d2::Error::ConnectionError),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// The database: a pool, the backend it talks to, and (SQLite) the single-writer gate.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<Manager>,
+    backend: BackendKind,
+    write_gate: Option<Arc<Mutex<()>>>,
+}
+
+impl Db {
+    /// Builds the pool; for SQLite the database file's folder is created first.
+    pub fn connect(settings: &DatabaseSettings) -> anyhow::Result<Db> {
+        let url = settings.url.trim();
+        let backend = BackendKind::from_url(url)
+            .with_context(|| "database.url must start with sqlite:// or postgres://".to_owned())?;
+        let target = match backend {
+            BackendKind::Sqlite => {
+                let path = url.trim_start_matches("sqlite://");
+                if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+                }
+                path.to_owned()
+            }
+            BackendKind::Postgres => url.to_owned(),
+        };
+        let manager = Manager {
+            backend,
+            target,
+            busy_timeout_ms: settings.timeout_ms,
+        };
+        let pool = Pool::builder()
+            .max_size(settings.pool_size.max(1))
+            .connection_timeout(Duration::from_millis(settings.timeout_ms.max(1)))
+            .build(manager)
+            .context("connecting to the database")?;
+        let write_gate = (backend == BackendKind::Sqlite).then(|| Arc::new(Mutex::new(())));
+        Ok(Db {
+            pool,
+            backend,
+            write_gate,
+        })
+    }
+
+    pub fn backend(&self) -> BackendKind {
+        self.backend
+    }
+
+    /// A connection for synchronous callers (CLI, start-up).
+    pub fn get(&self) -> Result<PooledConn, AppError> {
+        self.pool.get().map_err(|e| AppError::Unavailable(e.into()))
+    }
+
+    /// Runs `f` with a connection on a blocking thread.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    {
+        let db = self.clone();
+        run_blocking(move || {
+            let mut conn = db.get()?;
+            f(&mut conn)
+        })
+        .await
+    }
+
+    /// Runs `f`, which writes, with a connection on a blocking thread; on SQLite one at a time.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    {
+        let db = self.clone();
+        run_blocking(move || db.write_sync(f)).await
+    }
+
+    /// The synchronous form of [`Db::write`].
+    pub fn write_sync<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError>,
+    {
+        let mut conn = self.get()?;
+        let _turn = self
+            .write_gate
+            .as_ref()
+            .map(|gate| gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        f(&mut conn)
+    }
+}
+
+async fn run_blocking<T, F>(f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+{
+    actix_web::rt::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+}

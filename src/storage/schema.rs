@@ -1,0 +1,78 @@
+//! Hand-kept table definitions, portable across SQLite and PostgreSQL (see `migrations/`).
+
+diesel::table! {
+    regions (code) {
+        code -> Text,
+        name -> Text,
+        name_en -> Text,
+        parent -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    units (code) {
+        code -> Text,
+        name -> Text,
+        name_en -> Text,
+        kind -> Text,
+        region -> Text,
+        parent -> Nullable<Text>,
+        email -> Text,
+    }
+}
+
+diesel::table! {
+    categories (code) {
+        code -> Text,
+        name -> Text,
+        name_en -> Text,
+        kinds -> Text,
+    }
+}
+
+diesel::table! {
+    submissions (id) {
+        id -> BigInt,
+        tracking_code -> Text,
+        access_key_hash -> Text,
+        kind -> Text,
+        category -> Text,
+        channel -> Text,
+        region -> Text,
+        target_unit -> Nullable<Text>,
+        title -> Nullable<Text>,
+        body -> Text,
+        reporter_sealed -> Nullable<Binary>,
+        contact_index -> Nullable<Text>,
+        anonymous -> Bool,
+        lang -> Text,
+        state -> Text,
+        assigned_unit -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    submission_events (id) {
+        id -> BigInt,
+        submission_id -> BigInt,
+        at -> Timestamp,
+        action -> Text,
+        state -> Text,
+        note -> Nullable<Text>,
+        note_en -> Nullable<Text>,
+        public -> Bool,
+    }
+}
+
+diesel::table! {
+    contact_quota (contact_index, day) {
+        contact_index -> Text,
+        day -> Text,
+        used -> Integer,
+    }
+}
+
+diesel::joinable!(submission_events -> submissions (submission_id));
+diesel::allow_tables_to_appear_in_same_query!(regions, units, categories, submissions, submission_events);
