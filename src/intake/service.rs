@@ -1,0 +1,230 @@
+//! Intake services: store a new submission (with its first events, in one transaction, after the
+//! per-contact quota) and look a submission up by tracking code and access key. Handlers for the
+//! web form and the API both call these; nothing here knows about HTTP.
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, Utc};
+use diesel::Connection;
+
+use crate::domain::{AccessKey, NewSubmission, State, TrackingCode};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::storage::submissions::{self, NewEventRow, NewSubmissionRow};
+
+/// What the citizen is told once, right after submitting.
+#[derive(Debug)]
+pub struct Receipt {
+    pub tracking_code: TrackingCode,
+    pub access_key: AccessKey,
+    pub state: State,
+    pub has_email: bool,
+}
+
+/// The public view of a submission.
+#[derive(Debug, Clone)]
+pub struct CaseStatus {
+    pub tracking_code: String,
+    pub kind: String,
+    pub category: String,
+    pub region: String,
+    pub state: String,
+    pub assigned_unit: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub at: NaiveDateTime,
+    pub state: String,
+    pub note: Option<String>,
+    pub note_en: Option<String>,
+}
+
+/// Beijing time, in which "per day" limits are counted.
+fn beijing() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("a valid offset")
+}
+
+/// The calendar day in Beijing (`YYYY-MM-DD`) and the seconds until it ends.
+pub fn beijing_day(now: DateTime<Utc>) -> (String, u64) {
+    let local = now.with_timezone(&beijing());
+    let day = local.date_naive();
+    let next = (day + Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists");
+    let left = (next - local.naive_local()).num_seconds().max(1) as u64;
+    (day.format("%Y-%m-%d").to_string(), left)
+}
+
+/// A generated tracking code that already exists: draw again.
+const CODE_ATTEMPTS: usize = 3;
+
+/// Stores a valid submission. Returns only after the submission and its first events are
+/// committed together; a per-contact quota refusal or any failure stores nothing.
+#[tracing::instrument(skip_all, fields(kind = %cmd.kind, channel = %cmd.channel))]
+pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, AppError> {
+    let now = Utc::now();
+    let (day, seconds_left_today) = beijing_day(now);
+    let contact_index = cmd.reporter.contact().map(|c| state.vault.blind_index(c));
+    let identity = if cmd.reporter.is_empty() {
+        None
+    } else {
+        Some(serde_json::to_vec(&cmd.reporter).map_err(|e| AppError::Internal(e.into()))?)
+    };
+    let limit = i32::try_from(state.limits.contact_per_day).unwrap_or(i32::MAX);
+    let has_email = cmd.reporter.email.is_some();
+
+    for _ in 0..CODE_ATTEMPTS {
+        let code = TrackingCode::generate();
+        let key = AccessKey::generate();
+        let code_text = code.display();
+        let key_hash = key.hash();
+        // Sealed with the tracking code as context: it cannot be moved to another row.
+        let sealed = identity
+            .as_ref()
+            .map(|plain| state.vault.seal(plain, code_text.as_bytes()));
+        let cmd = cmd.clone();
+        let day = day.clone();
+        let contact_index = contact_index.clone();
+        let stored = state
+            .db
+            .write(move |conn| {
+                conn.transaction::<_, AppError, _>(|conn| {
+                    if submissions::tracking_code_exists(conn, &code_text)? {
+                        return Ok(false);
+                    }
+                    if let Some(index) = &contact_index {
+                        if !submissions::take_contact_quota(conn, index, &day, limit)? {
+                            return Err(AppError::RateLimited {
+                                retry_after_secs: seconds_left_today,
+                            });
+                        }
+                    }
+                    let at = now.naive_utc();
+                    let id = submissions::insert(
+                        conn,
+                        &NewSubmissionRow {
+                            tracking_code: &code_text,
+                            access_key_hash: &key_hash,
+                            kind: cmd.kind.code(),
+                            category: &cmd.category,
+                            channel: cmd.channel.code(),
+                            region: &cmd.region,
+                            target_unit: cmd.target_unit.as_deref(),
+                            title: cmd.title.as_ref().map(|t| t.as_str()),
+                            body: cmd.body.as_str(),
+                            reporter_sealed: sealed.as_deref(),
+                            contact_index: contact_index.as_deref(),
+                            anonymous: cmd.anonymous,
+                            lang: cmd.lang.tag(),
+                            state: State::PendingDispatch.code(),
+                            assigned_unit: None,
+                            created_at: at,
+                            updated_at: at,
+                        },
+                    )?;
+                    submissions::insert_event(
+                        conn,
+                        &NewEventRow {
+                            submission_id: id,
+                            at,
+                            action: "submitted",
+                            state: State::Submitted.code(),
+                            note: Some("已收到您的来件。"),
+                            note_en: Some("Your message was received."),
+                            public: true,
+                        },
+                    )?;
+                    submissions::insert_event(
+                        conn,
+                        &NewEventRow {
+                            submission_id: id,
+                            at,
+                            action: "awaiting_dispatch",
+                            state: State::PendingDispatch.code(),
+                            note: Some("等待分派给负责的单位。"),
+                            note_en: Some("Waiting to be dispatched to the responsible unit."),
+                            public: true,
+                        },
+                    )?;
+                    Ok(true)
+                })
+            })
+            .await?;
+        if stored {
+            tracing::info!(case = %code, "submission stored");
+            return Ok(Receipt {
+                tracking_code: code,
+                access_key: key,
+                state: State::PendingDispatch,
+                has_email,
+            });
+        }
+        tracing::warn!("tracking code collision; drawing another");
+    }
+    Err(AppError::Internal(anyhow::anyhow!(
+        "no free tracking code after {CODE_ATTEMPTS} attempts"
+    )))
+}
+
+/// Looks a submission up for its citizen. An unknown code and a wrong key are the same
+/// `NotFound`, so the answer reveals nothing about which codes exist.
+pub async fn status(state: &AppState, code: &str, key: &str) -> Result<CaseStatus, AppError> {
+    let code = TrackingCode::parse(code);
+    let key = AccessKey::parse(key);
+    let (Some(code), Some(key)) = (code, key) else {
+        return Err(AppError::NotFound);
+    };
+    state
+        .db
+        .read(move |conn| {
+            let row = submissions::find_by_code(conn, &code.display())?.ok_or(AppError::NotFound)?;
+            if !key.matches(&row.access_key_hash) {
+                return Err(AppError::NotFound);
+            }
+            let events = submissions::events(conn, row.id, true)?;
+            Ok(CaseStatus {
+                tracking_code: row.tracking_code,
+                kind: row.kind,
+                category: row.category,
+                region: row.region,
+                state: row.state,
+                assigned_unit: row.assigned_unit,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+                timeline: events
+                    .into_iter()
+                    .map(|e| TimelineEntry {
+                        at: e.at,
+                        state: e.state,
+                        note: e.note,
+                        note_en: e.note_en,
+                    })
+                    .collect(),
+            })
+        })
+        .await
+}
+
+/// Formats a stored UTC time as Beijing time for people.
+pub fn beijing_time(at: NaiveDateTime) -> String {
+    at.and_utc()
+        .with_timezone(&beijing())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_day_is_counted_in_beijing() {
+        // 2026-11-22 17:30 UTC is 2026-11-23 01:30 in Beijing.
+        let (day, left) = beijing_day(Utc.with_ymd_and_hms(2026, 11, 22, 17, 30, 0).unwrap());
+        assert_eq!(day, "2026-11-23");
+        assert_eq!(left, (22 * 3600 + 30 * 60) as u64);
+    }
+}

@@ -1,0 +1,19 @@
+//! minsheng (民声): public feedback and complaint intake.
+//!
+//! Layout: [`domain`] pure types and rules; [`catalog`] reference data; [`storage`] SQL;
+//! [`intake`] the citizen-facing services and handlers; [`web`] what all pages share;
+//! [`startup`] builds the application; [`config`] the layered settings.
+
+pub mod catalog;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod intake;
+pub mod limits;
+pub mod startup;
+pub mod state;
+pub mod storage;
+pub mod telemetry;
+pub mod vault;
+pub mod web;

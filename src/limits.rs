@@ -1,0 +1,141 @@
+//! Rate limits with `governor`: keyed per client address for submissions and for status
+//! look-ups (against probing tracking codes). The per-contact daily limit lives in the database
+//! (see [`crate::storage::submissions::take_contact_quota`]) so it holds across instances.
+//!
+//! Keyed limiters remember one entry per client; [`Limits::housekeeping`] forgets idle ones, and a
+//! full table is swept at once, so memory stays bounded under address churn.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::config::LimitSettings;
+use crate::error::AppError;
+
+pub struct Limits {
+    submit: DefaultKeyedRateLimiter<IpAddr>,
+    track: DefaultKeyedRateLimiter<IpAddr>,
+    max_clients: usize,
+    last_sweep_secs: AtomicU64,
+    pub contact_per_day: u32,
+}
+
+fn quota(per_minute: u32, burst: u32) -> Quota {
+    let per_minute = NonZeroU32::new(per_minute.max(1)).expect("at least one");
+    let burst = NonZeroU32::new(burst.max(1)).expect("at least one");
+    Quota::per_minute(per_minute).allow_burst(burst)
+}
+
+impl Limits {
+    pub fn new(s: &LimitSettings) -> Limits {
+        Limits {
+            submit: RateLimiter::keyed(quota(s.submit_per_minute, s.submit_burst)),
+            track: RateLimiter::keyed(quota(s.track_per_minute, s.track_burst)),
+            max_clients: s.max_tracked_clients.max(1),
+            last_sweep_secs: AtomicU64::new(0),
+            contact_per_day: s.contact_per_day,
+        }
+    }
+
+    /// One submission from `client`, or `RateLimited` with the seconds to wait.
+    pub fn check_submit(&self, client: IpAddr) -> Result<(), AppError> {
+        self.check(&self.submit, client)
+    }
+
+    /// One status look-up from `client`.
+    pub fn check_track(&self, client: IpAddr) -> Result<(), AppError> {
+        self.check(&self.track, client)
+    }
+
+    fn check(&self, limiter: &DefaultKeyedRateLimiter<IpAddr>, client: IpAddr) -> Result<(), AppError> {
+        if limiter.len() >= self.max_clients {
+            self.sweep_at_most_once_a_second();
+        }
+        limiter.check_key(&client).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            AppError::RateLimited {
+                retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+            }
+        })
+    }
+
+    fn sweep_at_most_once_a_second(&self) {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or(Duration::ZERO)
+            .as_secs();
+        let last = self.last_sweep_secs.load(Ordering::Relaxed);
+        if now > last
+            && self
+                .last_sweep_secs
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.housekeeping();
+        }
+    }
+
+    /// Forgets clients whose limits have fully refilled and returns the memory.
+    pub fn housekeeping(&self) {
+        for limiter in [&self.submit, &self.track] {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+
+    /// How many clients the limiters remember now.
+    pub fn tracked_clients(&self) -> usize {
+        self.submit.len() + self.track.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> LimitSettings {
+        LimitSettings {
+            submit_burst: 2,
+            submit_per_minute: 1,
+            track_burst: 1,
+            track_per_minute: 1,
+            contact_per_day: 5,
+            max_tracked_clients: 100,
+        }
+    }
+
+    #[test]
+    fn a_burst_is_limited_per_client() {
+        let limits = Limits::new(&settings());
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        assert!(limits.check_submit(a).is_ok());
+        assert!(limits.check_submit(a).is_ok());
+        match limits.check_submit(a) {
+            Err(AppError::RateLimited { retry_after_secs }) => assert!((1..=60).contains(&retry_after_secs)),
+            other => panic!("expected a limit, got {other:?}"),
+        }
+        assert!(limits.check_submit(b).is_ok());
+    }
+
+    #[test]
+    fn remembered_clients_stay_bounded() {
+        let limits = Limits::new(&LimitSettings {
+            submit_per_minute: 60_000,
+            submit_burst: 1,
+            ..settings()
+        });
+        for i in 0..5_000u32 {
+            let ip = IpAddr::from(i.to_be_bytes());
+            let _ = limits.check_submit(ip);
+        }
+        // At 60,000 a minute a single request refills in 1 ms, so a sweep forgets nearly all.
+        std::thread::sleep(Duration::from_millis(20));
+        limits.housekeeping();
+        assert!(limits.tracked_clients() < 100, "{}", limits.tracked_clients());
+    }
+}

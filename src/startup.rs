@@ -1,0 +1,187 @@
+//! Builds the application from settings: loads the catalog and keys, connects and migrates the
+//! database, copies reference data in, binds the listener (port 0 in tests) and assembles the
+//! routes. [`Application::run_until_stopped`] serves and runs housekeeping until shutdown.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::error::UrlencodedError;
+use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::{web, App, HttpRequest, HttpServer};
+use anyhow::Context;
+use diesel::Connection;
+use tracing_actix_web::TracingLogger;
+
+use crate::catalog::Catalog;
+use crate::config::Settings;
+use crate::error::AppError;
+use crate::intake;
+use crate::limits::Limits;
+use crate::state::AppState;
+use crate::storage::{migrations, reference, submissions, Db};
+use crate::telemetry::{request_id_header, PrivateRootSpan};
+use crate::vault::Vault;
+use crate::web::lang::{negotiate, remember_choice};
+use crate::web::pages::{self, PageError};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+/// Loads and checks the catalog, naming every problem.
+pub fn load_catalog(settings: &Settings) -> anyhow::Result<Catalog> {
+    Catalog::load(&settings.config_dir)
+        .map_err(|errors| anyhow::anyhow!("reference data is invalid:\n  {}", errors.join("\n  ")))
+}
+
+/// Migrates the database and copies the catalog in (idempotent).
+pub fn prepare_database(db: &Db, catalog: &Catalog) -> anyhow::Result<()> {
+    let mut conn = db
+        .get()
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("connecting to the database")?;
+    let applied = migrations::run_pending(&mut conn)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("running migrations")?;
+    conn.transaction::<_, diesel::result::Error, _>(|c| reference::sync(c, catalog))
+        .context("loading reference data")?;
+    let (regions, units, categories) = reference::counts(&mut conn)?;
+    tracing::info!(applied, regions, units, categories, "database ready");
+    Ok(())
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let catalog = Arc::new(load_catalog(&settings)?);
+        let vault = Arc::new(Vault::from_settings(&settings)?);
+        let db = Db::connect(&settings.database)?;
+        {
+            let (db, catalog) = (db.clone(), catalog.clone());
+            actix_web::rt::task::spawn_blocking(move || prepare_database(&db, &catalog)).await??;
+        }
+        let listener = TcpListener::bind(settings.server.bind)
+            .with_context(|| format!("binding {}", settings.server.bind))?;
+        let port = listener.local_addr()?.port();
+        let limits = Arc::new(Limits::new(&settings.limits));
+        let workers = settings.server.workers;
+        let max_body = settings.server.max_body_bytes;
+        let state = web::Data::new(AppState {
+            settings,
+            db,
+            catalog,
+            vault,
+            limits,
+        });
+        let app_state = state.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(max_body)
+                        .error_handler(intake::api::json_error),
+                )
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(max_body)
+                        .error_handler(form_error),
+                )
+                .wrap(from_fn(remember_choice))
+                .wrap(security_headers())
+                .wrap(from_fn(request_id_header))
+                .wrap(TracingLogger::<PrivateRootSpan>::new())
+                .configure(routes)
+        })
+        .listen(listener)?;
+        if workers > 0 {
+            server = server.workers(workers);
+        }
+        tracing::info!(port, "listening");
+        Ok(Application {
+            port,
+            server: server.run(),
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until the server stops, running housekeeping alongside.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let housekeeping = housekeeping(self.state.clone());
+        tokio::select! {
+            result = self.server => result.context("HTTP server failed"),
+            () = housekeeping => Ok(()),
+        }
+    }
+}
+
+/// Every minute: forget idle rate-limit entries; drop per-contact quota rows of past days.
+async fn housekeeping(state: web::Data<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        state.limits.housekeeping();
+        let (today, _) = intake::service::beijing_day(chrono::Utc::now());
+        let pruned = state
+            .db
+            .write(move |conn| submissions::prune_contact_quota(conn, &today).map_err(AppError::from))
+            .await;
+        if let Err(e) = pruned {
+            e.log();
+        }
+    }
+}
+
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("X-Frame-Options", "DENY"))
+}
+
+fn form_error(err: UrlencodedError, req: &HttpRequest) -> actix_web::Error {
+    let error = match err {
+        UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge,
+        UrlencodedError::ContentType => AppError::UnsupportedMediaType,
+        other => AppError::Malformed(other.to_string()),
+    };
+    PageError::new(error, negotiate(req)).into()
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(pages::home))
+        .route("/static/site.css", web::get().to(pages::stylesheet))
+        .route("/healthz", web::get().to(pages::healthz))
+        .route("/readyz", web::get().to(pages::readyz))
+        .route("/submit", web::get().to(intake::web::submit_form))
+        .route("/submit", web::post().to(intake::web::submit))
+        .route("/submit/receipt", web::get().to(intake::web::receipt))
+        .route("/track", web::get().to(intake::web::track_form))
+        .route("/track", web::post().to(intake::web::track))
+        .service(
+            web::scope("/api/v1")
+                .route("/catalog", web::get().to(intake::api::catalog))
+                .route("/submissions", web::post().to(intake::api::create_submission))
+                .route(
+                    "/submissions/{tracking_code}",
+                    web::get().to(intake::api::get_submission),
+                ),
+        )
+        .default_service(web::to(pages::not_found));
+}

@@ -1,0 +1,17 @@
+//! What every request handler shares: settings, the database, the catalog, keys and limiters.
+
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::config::Settings;
+use crate::limits::Limits;
+use crate::storage::Db;
+use crate::vault::Vault;
+
+pub struct AppState {
+    pub settings: Settings,
+    pub db: Db,
+    pub catalog: Arc<Catalog>,
+    pub vault: Arc<Vault>,
+    pub limits: Arc<Limits>,
+}

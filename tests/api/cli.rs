@@ -1,0 +1,207 @@
+//! The `minsheng` binary itself: configuration layers and their errors, the production key rule,
+//! and a real `serve` whose logs must carry no personal data.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::helpers::{config_dir, valid_json, TEST_KEY};
+
+fn minsheng() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_minsheng"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("MINSHENG") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("MINSHENG_CONFIG_DIR", config_dir())
+        .env_remove("RUST_LOG");
+    cmd
+}
+
+fn temp_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("minsheng-cli-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn check_config_accepts_the_shipped_files() {
+    let out = minsheng().arg("check-config").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("reference data: ok"), "{stdout}");
+}
+
+#[test]
+fn unknown_keys_are_named_with_their_source() {
+    let dir = temp_dir();
+    for f in ["default.toml", "categories.toml", "units.toml"] {
+        std::fs::copy(config_dir().join(f), dir.join(f)).unwrap();
+    }
+    std::fs::write(dir.join("local.toml"), "[limits]\nsubmit_brust = 3\n").unwrap();
+    let out = minsheng()
+        .env("MINSHENG_CONFIG_DIR", &dir)
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("local.toml") && stderr.contains("submit_brust"),
+        "{stderr}"
+    );
+
+    let out = minsheng()
+        .env("MINSHENG__SERVER__BINDD", "1.2.3.4:5")
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("environment") && stderr.contains("bindd"),
+        "{stderr}"
+    );
+
+    // Broken reference data is reported with its file and entry.
+    std::fs::remove_file(dir.join("local.toml")).unwrap();
+    let units = std::fs::read_to_string(dir.join("units.toml")).unwrap();
+    std::fs::write(
+        dir.join("units.toml"),
+        units.replacen("region = \"370983\"", "region = \"370999\"", 1),
+    )
+    .unwrap();
+    let out = minsheng()
+        .env("MINSHENG_CONFIG_DIR", &dir)
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("units.toml") && stderr.contains("370999"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn production_refuses_to_start_without_a_data_key() {
+    let dir = temp_dir();
+    let out = minsheng()
+        .env("MINSHENG_ENV", "production")
+        .env("MINSHENG__DATA_DIR", dir.join("data"))
+        .env(
+            "MINSHENG__DATABASE__URL",
+            format!("sqlite://{}/db.sqlite", dir.display()),
+        )
+        .env("MINSHENG__SERVER__BIND", "127.0.0.1:0")
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("MINSHENG__SECURITY__DATA_KEY"), "{stderr}");
+    assert!(
+        !dir.join("data").join("data.key").exists(),
+        "no key is generated in production"
+    );
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_until_up(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("minsheng serve did not start on port {port}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_uses_environment_settings_and_logs_no_personal_data() {
+    let dir = temp_dir();
+    let port = free_port();
+    let db_path = dir.join("env-chosen.db");
+    let mut child = minsheng()
+        .env("MINSHENG__SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env(
+            "MINSHENG__DATABASE__URL",
+            format!("sqlite://{}", db_path.display()),
+        )
+        .env("MINSHENG__DATA_DIR", dir.join("data"))
+        .env("MINSHENG__SERVER__TRUSTED_PROXIES", "127.0.0.1,10.0.0.0/8")
+        .env("MINSHENG__LOG__FILTER", "debug")
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until_up(port);
+    let client = reqwest::Client::new();
+    let resp = client
+        .post(format!("http://127.0.0.1:{port}/api/v1/submissions"))
+        .header("X-Forwarded-For", "198.51.100.23")
+        .json(&valid_json(42))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let bad = client
+        .post(format!("http://127.0.0.1:{port}/api/v1/submissions"))
+        .json(&{
+            let mut v = valid_json(43);
+            v["phone"] = serde_json::json!("1390000");
+            v
+        });
+    assert_eq!(bad.send().await.unwrap().status(), 422);
+    assert!(db_path.exists(), "MINSHENG__DATABASE__URL was used");
+    assert!(
+        Path::new(&dir.join("data").join("data.key")).exists(),
+        "a local key was generated under MINSHENG__DATA_DIR"
+    );
+
+    unsafe_kill(&child);
+    let _ = child.wait();
+    let mut logs = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut logs).unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
+    assert!(logs.contains("request finished"), "{logs}");
+    for personal in [
+        "李明",
+        "13800138000",
+        "citizen42@example.com",
+        "11010519491231002X",
+        "198.51.100.23",
+        "1390000",
+    ] {
+        assert!(
+            !logs.contains(personal),
+            "`{personal}` appeared in the logs:\n{logs}"
+        );
+    }
+    assert!(!logs.contains(TEST_KEY));
+}
+
+/// Asks the server to stop (SIGTERM) so it flushes its logs.
+fn unsafe_kill(child: &std::process::Child) {
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+}

@@ -1,0 +1,11 @@
+//! One integration-test binary (it links once). Each module starts the real application on port 0
+//! against a fresh database; most tests run on SQLite and again on PostgreSQL.
+
+mod helpers;
+
+mod api_errors;
+mod api_submissions;
+mod cli;
+mod rate_limits;
+mod storage;
+mod web_form;
