@@ -8,6 +8,7 @@ pub mod pool;
 pub mod reference;
 pub mod schema;
 pub mod submissions;
+pub mod writer;
 
 pub use connection::{BackendKind, DbConn};
 pub use pool::Db;

@@ -1,10 +1,9 @@
-//! The connection pool and the two ways to use it from async code: [`Db::read`] and
-//! [`Db::write`]. Both run the closure on a blocking thread. On SQLite every connection gets the
-//! durability pragmas, and writes pass one at a time through a gate (one writer), so writers queue
-//! in the process instead of spinning on SQLite's busy handler.
+//! The connection pool and the two ways to use it: [`Db::read`] runs a closure on a pooled
+//! connection on a blocking thread; [`Db::write`] runs a closure that writes. On PostgreSQL a write
+//! is a pooled connection too; on SQLite it goes to the single writer ([`super::writer`]), which
+//! commits waiting writes together. Every SQLite connection gets the durability pragmas.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -12,6 +11,7 @@ use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
 use diesel::{Connection, PgConnection, SqliteConnection};
 
+use super::writer::Writer;
 use super::{BackendKind, DbConn};
 use crate::config::DatabaseSettings;
 use crate::error::AppError;
@@ -19,7 +19,7 @@ use crate::error::AppError;
 pub type PooledConn = PooledConnection<Manager>;
 
 /// Opens connections of one backend; SQLite connections are set up for durability.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Manager {
     backend: BackendKind,
     target: String,
@@ -60,12 +60,12 @@ impl ManageConnection for Manager {
     }
 }
 
-/// The database: a pool, the backend it talks to, and (SQLite) the single-writer gate.
+/// The database: a pool, the backend it talks to, and (SQLite) the single writer.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<Manager>,
     backend: BackendKind,
-    write_gate: Option<Arc<Mutex<()>>>,
+    writer: Option<Writer>,
 }
 
 impl Db {
@@ -89,17 +89,16 @@ impl Db {
             target,
             busy_timeout_ms: settings.timeout_ms,
         };
+        let writer = match backend {
+            BackendKind::Sqlite => Some(Writer::start(manager.clone()).context("opening the write connection")?),
+            BackendKind::Postgres => None,
+        };
         let pool = Pool::builder()
             .max_size(settings.pool_size.max(1))
             .connection_timeout(Duration::from_millis(settings.timeout_ms.max(1)))
             .build(manager)
             .context("connecting to the database")?;
-        let write_gate = (backend == BackendKind::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Db {
-            pool,
-            backend,
-            write_gate,
-        })
+        Ok(Db { pool, backend, writer })
     }
 
     pub fn backend(&self) -> BackendKind {
@@ -125,28 +124,37 @@ impl Db {
         .await
     }
 
-    /// Runs `f`, which writes, with a connection on a blocking thread; on SQLite one at a time.
+    /// Runs `f`, which writes, as one atomic unit: if it fails, nothing it wrote remains. It is
+    /// answered only once its writes are committed.
     pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     {
-        let db = self.clone();
-        run_blocking(move || db.write_sync(f)).await
+        match &self.writer {
+            Some(writer) => writer.submit(f).await.unwrap_or_else(|_| Err(writer_gone())),
+            None => {
+                let db = self.clone();
+                run_blocking(move || (*db.get()?).transaction(f)).await
+            }
+        }
     }
 
-    /// The synchronous form of [`Db::write`].
+    /// The synchronous form of [`Db::write`], for callers outside the async runtime.
     pub fn write_sync<T, F>(&self, f: F) -> Result<T, AppError>
     where
-        F: FnOnce(&mut DbConn) -> Result<T, AppError>,
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     {
-        let mut conn = self.get()?;
-        let _turn = self
-            .write_gate
-            .as_ref()
-            .map(|gate| gate.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-        f(&mut conn)
+        match &self.writer {
+            Some(writer) => writer.submit(f).blocking_recv().unwrap_or_else(|_| Err(writer_gone())),
+            None => (*self.get()?).transaction(f),
+        }
     }
+}
+
+fn writer_gone() -> AppError {
+    AppError::Unavailable(anyhow::anyhow!("the SQLite writer stopped"))
 }
 
 async fn run_blocking<T, F>(f: F) -> Result<T, AppError>

@@ -118,4 +118,30 @@ on_both_backends!(
     identity_is_encrypted_at_rest,
     health_and_readiness,
     concurrent_submissions_all_land,
+    a_failing_write_leaves_nothing_and_spares_its_neighbours,
 );
+
+async fn a_failing_write_leaves_nothing_and_spares_its_neighbours(backend: Backend) {
+    use minsheng::error::AppError;
+    use minsheng::storage::submissions::take_contact_quota;
+    use minsheng::storage::schema::contact_quota::dsl::*;
+    let app = TestApp::spawn(backend).await;
+    let db = &app.state.db;
+    // On SQLite the first job holds the writer while the next two queue up and share one commit.
+    let (slow, good, bad) = tokio::join!(
+        db.write(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            Ok(())
+        }),
+        db.write(|c| Ok(take_contact_quota(c, "good", "2026-11-22", 5)?)),
+        db.write(|c| {
+            take_contact_quota(c, "bad", "2026-11-22", 5)?;
+            Err::<bool, _>(AppError::NotFound)
+        }),
+    );
+    assert!(slow.is_ok());
+    assert!(good.unwrap());
+    assert!(matches!(bad, Err(AppError::NotFound)));
+    let stored: Vec<String> = app.with_db(|c| contact_quota.select(contact_index).load(c).unwrap());
+    assert_eq!(stored, vec!["good".to_owned()]);
+}

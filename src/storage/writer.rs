@@ -1,0 +1,103 @@
+//! SQLite's single writer with group commit.
+//!
+//! SQLite allows one writer at a time, and with `synchronous = FULL` every commit waits for the
+//! disk. So one thread owns the write connection: it takes the next job, plus every job already
+//! waiting (up to [`MAX_BATCH`]), runs each inside its own savepoint, commits them together with one
+//! fsync, and only then answers each caller. A job that fails is rolled back to its savepoint and
+//! the others are unaffected; if the commit itself fails, every job in the group is told so and
+//! none of them is stored. A caller is never answered "done" before its data is on disk.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc::{self, Receiver, Sender};
+
+use diesel::r2d2::ManageConnection;
+use diesel::Connection;
+use tokio::sync::oneshot;
+
+use super::pool::Manager;
+use super::DbConn;
+use crate::error::AppError;
+
+/// The most jobs one commit carries.
+pub const MAX_BATCH: usize = 256;
+
+/// Called once the group's commit is known: `None` when it committed, else why it failed.
+type Completion = Box<dyn FnOnce(Option<&str>) + Send>;
+type Job = Box<dyn FnOnce(&mut DbConn) -> Completion + Send>;
+
+#[derive(Clone)]
+pub struct Writer {
+    jobs: Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer thread with its own connection from `manager`.
+    pub fn start(manager: Manager) -> anyhow::Result<Writer> {
+        let conn = manager.connect()?;
+        let (jobs, queue) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || run(manager, conn, queue))?;
+        Ok(Writer { jobs })
+    }
+
+    /// Queues `f`; the receiver yields its result once the group holding it has committed.
+    pub fn submit<T, F>(&self, f: F) -> oneshot::Receiver<Result<T, AppError>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |conn: &mut DbConn| {
+            // Its own savepoint: a failing job leaves nothing behind in the group.
+            let result = conn.transaction::<T, AppError, _>(f);
+            Box::new(move |commit_failure: Option<&str>| {
+                let answer = match commit_failure {
+                    None => result,
+                    Some(why) => Err(AppError::Unavailable(anyhow::anyhow!("group commit failed: {why}"))),
+                };
+                let _ = tx.send(answer);
+            })
+        });
+        // If the writer is gone the job (and its sender) is dropped: the caller sees it.
+        let _ = self.jobs.send(job);
+        rx
+    }
+}
+
+fn run(manager: Manager, mut conn: DbConn, queue: Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let mut completions = Vec::with_capacity(batch.len());
+            let committed = conn.transaction::<_, diesel::result::Error, _>(|conn| {
+                for job in batch.drain(..) {
+                    completions.push(job(conn));
+                }
+                Ok(())
+            });
+            let failure = committed.err().map(|e| e.to_string());
+            for done in completions {
+                done(failure.as_deref());
+            }
+        }));
+        if outcome.is_err() {
+            // A job panicked mid-transaction: the connection's state is unknown, so replace it.
+            // The callers in this group see their answer channel closed.
+            tracing::error!("a write job panicked; reopening the write connection");
+            match manager.connect() {
+                Ok(fresh) => conn = fresh,
+                Err(e) => {
+                    tracing::error!(error.cause = %e, "cannot reopen the write connection; writer stops");
+                    return;
+                }
+            }
+        }
+    }
+}
