@@ -7,12 +7,21 @@
 use actix_web::{web, App, HttpResponse, HttpServer};
 
 async fn accept(body: web::Json<serde_json::Value>) -> HttpResponse {
-    let kind = body.get("kind").and_then(|k| k.as_str()).unwrap_or_default().to_owned();
+    let kind = body
+        .get("kind")
+        .and_then(|k| k.as_str())
+        .unwrap_or_default()
+        .to_owned();
     HttpResponse::Created().json(serde_json::json!({"state": "received", "kind": kind}))
 }
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let bind = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8090".to_owned());
-    HttpServer::new(|| App::new().route("/api/v1/submissions", web::post().to(accept))).bind(bind)?.run().await
+    let bind = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8090".to_owned());
+    HttpServer::new(|| App::new().route("/api/v1/submissions", web::post().to(accept)))
+        .bind(bind)?
+        .run()
+        .await
 }

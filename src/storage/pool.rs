@@ -90,7 +90,9 @@ impl Db {
             busy_timeout_ms: settings.timeout_ms,
         };
         let writer = match backend {
-            BackendKind::Sqlite => Some(Writer::start(manager.clone()).context("opening the write connection")?),
+            BackendKind::Sqlite => {
+                Some(Writer::start(manager.clone()).context("opening the write connection")?)
+            }
             BackendKind::Postgres => None,
         };
         let pool = Pool::builder()
@@ -98,7 +100,11 @@ impl Db {
             .connection_timeout(Duration::from_millis(settings.timeout_ms.max(1)))
             .build(manager)
             .context("connecting to the database")?;
-        Ok(Db { pool, backend, writer })
+        Ok(Db {
+            pool,
+            backend,
+            writer,
+        })
     }
 
     pub fn backend(&self) -> BackendKind {
@@ -147,7 +153,10 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     {
         match &self.writer {
-            Some(writer) => writer.submit(f).blocking_recv().unwrap_or_else(|_| Err(writer_gone())),
+            Some(writer) => writer
+                .submit(f)
+                .blocking_recv()
+                .unwrap_or_else(|_| Err(writer_gone())),
             None => (*self.get()?).transaction(f),
         }
     }

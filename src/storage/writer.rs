@@ -54,7 +54,9 @@ impl Writer {
             Box::new(move |commit_failure: Option<&str>| {
                 let answer = match commit_failure {
                     None => result,
-                    Some(why) => Err(AppError::Unavailable(anyhow::anyhow!("group commit failed: {why}"))),
+                    Some(why) => Err(AppError::Unavailable(anyhow::anyhow!(
+                        "group commit failed: {why}"
+                    ))),
                 };
                 let _ = tx.send(answer);
             })
