@@ -127,15 +127,18 @@ async fn a_failing_write_leaves_nothing_and_spares_its_neighbours(backend: Backe
     use minsheng::storage::submissions::take_contact_quota;
     let app = TestApp::spawn(backend).await;
     let db = &app.state.db;
+    // Today, so that housekeeping (which forgets past days) leaves the rows alone.
+    let (today, _) = minsheng::intake::service::beijing_day(chrono::Utc::now());
+    let (day_good, day_bad) = (today.clone(), today);
     // On SQLite the first job holds the writer while the next two queue up and share one commit.
     let (slow, good, bad) = tokio::join!(
         db.write(|_| {
             std::thread::sleep(std::time::Duration::from_millis(200));
             Ok(())
         }),
-        db.write(|c| Ok(take_contact_quota(c, "good", "2026-11-22", 5)?)),
-        db.write(|c| {
-            take_contact_quota(c, "bad", "2026-11-22", 5)?;
+        db.write(move |c| Ok(take_contact_quota(c, "good", &day_good, 5)?)),
+        db.write(move |c| {
+            take_contact_quota(c, "bad", &day_bad, 5)?;
             Err::<bool, _>(AppError::NotFound)
         }),
     );
