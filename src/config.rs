@@ -19,6 +19,8 @@ use serde::{Deserialize, Deserializer};
 pub const ENV_VAR: &str = "MINSHENG_ENV";
 /// Prefix of the environment variables that override settings, e.g. `MINSHENG__SERVER__BIND`.
 pub const ENV_PREFIX: &str = "MINSHENG__";
+/// The variable holding the data key (64 hex characters).
+pub const DATA_KEY_VAR: &str = "MINSHENG__SECURITY__DATA_KEY";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -149,10 +151,16 @@ impl Settings {
             });
         }
         if with_env_vars {
-            layers.push((
-                "environment variables (MINSHENG__…)".to_owned(),
-                Figment::from(Env::prefixed(ENV_PREFIX).split("__")),
-            ));
+            // The data key is taken verbatim: a hex key of digits must not be read as a number.
+            let mut vars = Figment::from(
+                Env::prefixed(ENV_PREFIX)
+                    .filter(|key| key != DATA_KEY_VAR.trim_start_matches(ENV_PREFIX))
+                    .split("__"),
+            );
+            if let Ok(key) = std::env::var(DATA_KEY_VAR) {
+                vars = vars.merge(("security.data_key", key));
+            }
+            layers.push(("environment variables (MINSHENG__…)".to_owned(), vars));
         }
         let mut settings = None;
         for (name, layer) in layers {

@@ -136,32 +136,29 @@ impl NewSubmission {
             }
         }
 
-        let body = Body::parse(&input.body);
-        let title = normalize_optional(input.title.as_deref()).map(|t| Title::parse(&t));
-        errors.into_result()?;
-        // Everything below was checked above; a failure here would be a bug, reported as such.
-        let mut bug = FieldErrors::default();
-        let body = body.map_err(|p| {
-            bug.add("body", p);
-            bug.clone()
-        })?;
-        let title = title.transpose().map_err(|p| {
-            let mut e = FieldErrors::default();
-            e.add("title", p);
-            e
-        })?;
-        Ok(NewSubmission {
-            kind: kind.expect("checked above"),
-            category: category.to_owned(),
-            region: region.to_owned(),
-            target_unit,
-            title,
-            body,
-            reporter,
-            anonymous: input.anonymous,
-            channel,
-            lang,
-        })
+        let body = Body::parse(&input.body).map_err(|p| errors.add("body", p)).ok();
+        let title = match normalize_optional(input.title.as_deref()) {
+            None => Some(None),
+            Some(t) => Title::parse(&t)
+                .map(Some)
+                .map_err(|p| errors.add("title", p))
+                .ok(),
+        };
+        match (kind, body, title) {
+            (Some(kind), Some(body), Some(title)) if errors.is_empty() => Ok(NewSubmission {
+                kind,
+                category: category.to_owned(),
+                region: region.to_owned(),
+                target_unit,
+                title,
+                body,
+                reporter,
+                anonymous: input.anonymous,
+                channel,
+                lang,
+            }),
+            _ => Err(errors),
+        }
     }
 }
 

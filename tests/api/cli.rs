@@ -92,6 +92,31 @@ fn unknown_keys_are_named_with_their_source() {
 }
 
 #[test]
+fn a_data_key_from_the_environment_is_taken_verbatim() {
+    // All digits: it must not be read as a number on its way through the environment layer.
+    let out = minsheng()
+        .env("MINSHENG_ENV", "production")
+        .env("MINSHENG__SECURITY__DATA_KEY", TEST_KEY)
+        .arg("check-config")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("data key: ok"), "{stdout}");
+    let bad = minsheng()
+        .env("MINSHENG_ENV", "production")
+        .env("MINSHENG__SECURITY__DATA_KEY", "abc")
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+}
+
+#[test]
 fn production_refuses_to_start_without_a_data_key() {
     let dir = temp_dir();
     let out = minsheng()
@@ -176,7 +201,7 @@ async fn serve_uses_environment_settings_and_logs_no_personal_data() {
         "a local key was generated under MINSHENG__DATA_DIR"
     );
 
-    unsafe_kill(&child);
+    terminate(&child);
     let _ = child.wait();
     let mut logs = String::new();
     child.stdout.take().unwrap().read_to_string(&mut logs).unwrap();
@@ -199,7 +224,7 @@ async fn serve_uses_environment_settings_and_logs_no_personal_data() {
 }
 
 /// Asks the server to stop (SIGTERM) so it flushes its logs.
-fn unsafe_kill(child: &std::process::Child) {
+fn terminate(child: &std::process::Child) {
     let _ = Command::new("kill")
         .arg("-TERM")
         .arg(child.id().to_string())
