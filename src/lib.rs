@@ -11,6 +11,7 @@ pub mod error;
 pub mod i18n;
 pub mod intake;
 pub mod limits;
+pub mod routing;
 pub mod startup;
 pub mod state;
 pub mod storage;

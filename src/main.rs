@@ -1,4 +1,4 @@
-//! The `minsheng` command: `serve`, `migrate` and `check-config`.
+//! The `minsheng` command: `serve`, `migrate`, `check-config` and `route`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use minsheng::config::Settings;
-use minsheng::startup::{load_catalog, prepare_database, Application};
+use minsheng::domain::{Channel, Kind};
+use minsheng::routing::{check, Facts, Outcome};
+use minsheng::startup::{load_catalog, load_router, prepare_database, Application};
 use minsheng::storage::Db;
 use minsheng::{telemetry, vault::Vault};
 
@@ -32,6 +34,21 @@ enum Command {
     Migrate,
     /// Check every configuration file and say what is wrong and where.
     CheckConfig,
+    /// Show where a submission would be routed, and why, without storing anything.
+    Route {
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        category: String,
+        /// GB/T 2260 region code, e.g. 370983.
+        #[arg(long)]
+        region: String,
+        /// The unit the matter is about, e.g. 370983-police.
+        #[arg(long)]
+        target_unit: Option<String>,
+        #[arg(long, default_value = "web")]
+        channel: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -45,6 +62,20 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::CheckConfig => check_config(&settings),
+        Command::Route {
+            kind,
+            category,
+            region,
+            target_unit,
+            channel,
+        } => route(
+            &settings,
+            &kind,
+            &category,
+            &region,
+            target_unit.as_deref(),
+            &channel,
+        ),
         Command::Migrate => {
             telemetry::init(&settings.log);
             migrate(&settings)
@@ -92,11 +123,93 @@ fn check_config(settings: &Settings) -> anyhow::Result<()> {
         catalog.regions.len(),
         catalog.units.len()
     );
+    let router = load_router(settings, &catalog)?;
+    println!("routing rules: ok ({} rules)", router.rules.rules.len());
+    for (rule, by) in check::shadowed(&router.rules) {
+        println!("warning: rule {rule} can never fire: rule {by} matches everything it matches first");
+    }
+    let nowhere = check::nowhere(&router.rules, &router.directory);
+    println!("coverage (web, no unit named): (category × region) pairs that would wait for dispatch");
+    for c in check::coverage(&catalog, &router.directory, &router.rules) {
+        let level = ["province", "city", "county"]
+            .get(c.depth)
+            .copied()
+            .unwrap_or("deeper");
+        println!(
+            "  {:<9} {:<8} {:>3} of {:>3} pairs{}",
+            c.kind.code(),
+            level,
+            c.pending_pairs,
+            c.categories * c.regions,
+            if c.pending_categories.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", c.pending_categories.join(", "))
+            }
+        );
+    }
+    if !nowhere.is_empty() {
+        anyhow::bail!(
+            "rules whose destination exists nowhere in the directory: {}",
+            nowhere.join(", ")
+        );
+    }
     if settings.is_production() || settings.security.require_data_key {
         // Checks the key's presence and shape without creating anything.
         Vault::from_settings(settings)?;
         println!("data key: ok");
     }
+    Ok(())
+}
+
+fn route(
+    settings: &Settings,
+    kind: &str,
+    category: &str,
+    region: &str,
+    target_unit: Option<&str>,
+    channel: &str,
+) -> anyhow::Result<()> {
+    let catalog = load_catalog(settings)?;
+    let router = load_router(settings, &catalog)?;
+    let kind = Kind::from_code(kind).ok_or_else(|| anyhow::anyhow!("unknown kind `{kind}`"))?;
+    let channel =
+        Channel::from_code(channel).ok_or_else(|| anyhow::anyhow!("unknown channel `{channel}`"))?;
+    match catalog.category(category) {
+        None => anyhow::bail!("unknown category `{category}`"),
+        Some(c) if !c.kinds.iter().any(|k| k == kind.code()) => {
+            anyhow::bail!("category `{category}` does not belong to kind `{kind}`")
+        }
+        Some(_) => {}
+    }
+    if catalog.region(region).is_none() {
+        anyhow::bail!("unknown region `{region}`");
+    }
+    if let Some(u) = target_unit.filter(|u| catalog.unit(u).is_none()) {
+        anyhow::bail!("unknown unit `{u}`");
+    }
+    let decision = router.decide(&Facts {
+        kind,
+        category,
+        channel,
+        region,
+        target_unit,
+    });
+    let name = |code: &str| {
+        catalog
+            .unit(code)
+            .map(|u| format!("{code} {} / {}", u.name, u.name_en))
+    };
+    match &decision.outcome {
+        Outcome::Assigned(u) => println!("assigned to: {}", name(u).unwrap_or_else(|| u.clone())),
+        Outcome::PendingDispatch(Some(o)) => {
+            println!("pending_dispatch at: {}", name(o).unwrap_or_else(|| o.clone()))
+        }
+        Outcome::PendingDispatch(None) => println!("pending_dispatch (no rectification office found)"),
+    }
+    println!("rule: {}", decision.rule.as_deref().unwrap_or("none"));
+    println!("why: {}", decision.explanation);
+    println!("     {}", decision.explanation_en);
     Ok(())
 }
 

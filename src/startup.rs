@@ -19,6 +19,7 @@ use crate::config::Settings;
 use crate::error::AppError;
 use crate::intake;
 use crate::limits::Limits;
+use crate::routing::{Directory, Router, Rules};
 use crate::state::AppState;
 use crate::storage::{migrations, reference, submissions, Db};
 use crate::telemetry::{request_id_header, PrivateRootSpan};
@@ -36,6 +37,16 @@ pub struct Application {
 pub fn load_catalog(settings: &Settings) -> anyhow::Result<Catalog> {
     Catalog::load(&settings.config_dir)
         .map_err(|errors| anyhow::anyhow!("reference data is invalid:\n  {}", errors.join("\n  ")))
+}
+
+/// Loads the routing rules, checked against the catalog, and the directory they route over.
+pub fn load_router(settings: &Settings, catalog: &Catalog) -> anyhow::Result<Router> {
+    let rules = Rules::load(&settings.config_dir, catalog)
+        .map_err(|errors| anyhow::anyhow!("routing rules are invalid:\n  {}", errors.join("\n  ")))?;
+    Ok(Router {
+        directory: Directory::from_catalog(catalog),
+        rules,
+    })
 }
 
 /// Migrates the database and copies the catalog in (idempotent).
@@ -57,6 +68,7 @@ pub fn prepare_database(db: &Db, catalog: &Catalog) -> anyhow::Result<()> {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let catalog = Arc::new(load_catalog(&settings)?);
+        let router = Arc::new(load_router(&settings, &catalog)?);
         let vault = Arc::new(Vault::from_settings(&settings)?);
         let db = Db::connect(&settings.database)?;
         {
@@ -75,6 +87,7 @@ impl Application {
             catalog,
             vault,
             limits,
+            router,
         });
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {

@@ -1,10 +1,12 @@
-//! What every request handler shares: settings, the database, the catalog, keys and limiters.
+//! What every request handler shares: settings, the database, the catalog, keys, limiters and
+//! the router.
 
 use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::limits::Limits;
+use crate::routing::Router;
 use crate::storage::Db;
 use crate::vault::Vault;
 
@@ -14,4 +16,5 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub vault: Arc<Vault>,
     pub limits: Arc<Limits>,
+    pub router: Arc<Router>,
 }

@@ -7,6 +7,7 @@ use diesel::Connection;
 
 use crate::domain::{AccessKey, NewSubmission, State, TrackingCode};
 use crate::error::AppError;
+use crate::routing::{Facts, Outcome};
 use crate::state::AppState;
 use crate::storage::submissions::{self, NewEventRow, NewSubmissionRow};
 
@@ -60,8 +61,8 @@ pub fn beijing_day(now: DateTime<Utc>) -> (String, u64) {
 /// A generated tracking code that already exists: draw again.
 const CODE_ATTEMPTS: usize = 3;
 
-/// Stores a valid submission. Returns only after the submission and its first events are
-/// committed together; a per-contact quota refusal or any failure stores nothing.
+/// Stores and routes a valid submission. Returns only after the submission, its routing and its
+/// first events are committed together; a per-contact quota refusal or any failure stores nothing.
 #[tracing::instrument(skip_all, fields(kind = %cmd.kind, channel = %cmd.channel))]
 pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, AppError> {
     let now = Utc::now();
@@ -87,12 +88,13 @@ pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, App
         let cmd = cmd.clone();
         let day = day.clone();
         let contact_index = contact_index.clone();
+        let router = state.router.clone();
         let stored = state
             .db
             .write(move |conn| {
                 conn.transaction::<_, AppError, _>(|conn| {
                     if submissions::tracking_code_exists(conn, &code_text)? {
-                        return Ok(false);
+                        return Ok(None);
                     }
                     if let Some(index) = &contact_index {
                         if !submissions::take_contact_quota(conn, index, &day, limit)? {
@@ -101,6 +103,18 @@ pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, App
                             });
                         }
                     }
+                    // Routing is pure and runs here, inside the intake transaction.
+                    let decision = router.decide(&Facts {
+                        kind: cmd.kind,
+                        category: &cmd.category,
+                        channel: cmd.channel,
+                        region: &cmd.region,
+                        target_unit: cmd.target_unit.as_deref(),
+                    });
+                    let (new_state, assigned, dispatch) = match &decision.outcome {
+                        Outcome::Assigned(unit) => (State::Assigned, Some(unit.as_str()), None),
+                        Outcome::PendingDispatch(office) => (State::PendingDispatch, None, office.as_deref()),
+                    };
                     let at = now.naive_utc();
                     let id = submissions::insert(
                         conn,
@@ -118,10 +132,14 @@ pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, App
                             contact_index: contact_index.as_deref(),
                             anonymous: cmd.anonymous,
                             lang: cmd.lang.tag(),
-                            state: State::PendingDispatch.code(),
-                            assigned_unit: None,
+                            state: new_state.code(),
+                            assigned_unit: assigned,
                             created_at: at,
                             updated_at: at,
+                            routing_rule: decision.rule.as_deref(),
+                            routing_note: Some(&decision.explanation),
+                            routing_note_en: Some(&decision.explanation_en),
+                            dispatch_unit: dispatch,
                         },
                     )?;
                     submissions::insert_event(
@@ -141,23 +159,27 @@ pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, App
                         &NewEventRow {
                             submission_id: id,
                             at,
-                            action: "awaiting_dispatch",
-                            state: State::PendingDispatch.code(),
-                            note: Some("等待分派给负责的单位。"),
-                            note_en: Some("Waiting to be dispatched to the responsible unit."),
+                            action: if assigned.is_some() {
+                                "routed"
+                            } else {
+                                "awaiting_dispatch"
+                            },
+                            state: new_state.code(),
+                            note: Some(&decision.explanation),
+                            note_en: Some(&decision.explanation_en),
                             public: true,
                         },
                     )?;
-                    Ok(true)
+                    Ok(Some(new_state))
                 })
             })
             .await?;
-        if stored {
-            tracing::info!(case = %code, "submission stored");
+        if let Some(state) = stored {
+            tracing::info!(case = %code, state = %state, "submission stored");
             return Ok(Receipt {
                 tracking_code: code,
                 access_key: key,
-                state: State::PendingDispatch,
+                state,
                 has_email,
             });
         }

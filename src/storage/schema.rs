@@ -50,6 +50,10 @@ diesel::table! {
         assigned_unit -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        routing_rule -> Nullable<Text>,
+        routing_note -> Nullable<Text>,
+        routing_note_en -> Nullable<Text>,
+        dispatch_unit -> Nullable<Text>,
     }
 }
 

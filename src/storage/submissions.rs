@@ -27,6 +27,10 @@ pub struct NewSubmissionRow<'a> {
     pub assigned_unit: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub routing_rule: Option<&'a str>,
+    pub routing_note: Option<&'a str>,
+    pub routing_note_en: Option<&'a str>,
+    pub dispatch_unit: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -50,6 +54,10 @@ pub struct SubmissionRow {
     pub assigned_unit: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub routing_rule: Option<String>,
+    pub routing_note: Option<String>,
+    pub routing_note_en: Option<String>,
+    pub dispatch_unit: Option<String>,
 }
 
 #[derive(Debug, Insertable)]

@@ -16,7 +16,7 @@ async fn valid_submission_is_stored_and_trackable(backend: Backend) {
     let key = body["access_key"].as_str().unwrap();
     assert!(code.starts_with("MS-") && code.len() == 17, "{code}");
     assert_eq!(key.len(), 19);
-    assert_eq!(body["state"], "pending_dispatch");
+    assert_eq!(body["state"], "assigned");
     assert_eq!(body["status_url"], format!("/api/v1/submissions/{code}"));
     assert_eq!(location, format!("/api/v1/submissions/{code}"));
     // Committed before the 201: another connection sees the row and its first events.
@@ -36,12 +36,20 @@ async fn valid_submission_is_stored_and_trackable(backend: Backend) {
     assert_eq!(s["kind"], "complaint");
     assert_eq!(s["category"], "service_attitude");
     assert_eq!(s["region"], "370983");
-    assert_eq!(s["state"], "pending_dispatch");
-    assert_eq!(s["assigned_unit"], Value::Null);
+    // Routed in the same transaction: rule R1 sends complaints about the police to that bureau.
+    assert_eq!(s["state"], "assigned");
+    assert_eq!(
+        s["assigned_unit"],
+        json!({"code": "370983-police", "name": "肥城市公安局"})
+    );
     let timeline = s["timeline"].as_array().unwrap();
     assert_eq!(timeline.len(), 2);
     assert_eq!(timeline[0]["state"], "submitted");
-    assert_eq!(timeline[1]["state"], "pending_dispatch");
+    assert_eq!(timeline[1]["state"], "assigned");
+    assert_eq!(
+        timeline[1]["note"],
+        "规则 R1（投诉、求助涉及公安机关）：交肥城市公安局办理。"
+    );
     assert!(s["created_at"].as_str().unwrap().ends_with('Z'));
     // The key is forgiving about case and dashes, as typed by a person.
     let typed = key.replace('-', "").to_lowercase();

@@ -40,9 +40,94 @@ fn check_config_accepts_the_shipped_files() {
 }
 
 #[test]
+fn route_explains_without_storing() {
+    let out = minsheng()
+        .args([
+            "route",
+            "--kind",
+            "report",
+            "--category",
+            "illegal_business",
+            "--region",
+            "370983",
+        ])
+        .args(["--target-unit", "370983-discipline"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("assigned to: 370900-discipline"), "{stdout}");
+    assert!(stdout.contains("rule: R5") && stdout.contains("提级"), "{stdout}");
+    let bad = minsheng()
+        .args([
+            "route",
+            "--kind",
+            "report",
+            "--category",
+            "legal_aid",
+            "--region",
+            "370983",
+        ])
+        .output();
+    let bad = bad.unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("does not belong"));
+}
+
+#[test]
+fn check_config_reports_rule_problems_and_coverage() {
+    let out = minsheng().arg("check-config").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("routing rules: ok (11 rules)"), "{stdout}");
+    assert!(stdout.contains("complaint county    76 of 247 pairs"), "{stdout}");
+    assert!(!stdout.contains("warning"), "{stdout}");
+
+    let dir = temp_dir();
+    for f in ["default.toml", "categories.toml", "units.toml", "routing.toml"] {
+        std::fs::copy(config_dir().join(f), dir.join(f)).unwrap();
+    }
+    let mut rules = std::fs::read_to_string(dir.join("routing.toml")).unwrap();
+    rules.push_str(
+        "\n[[rule]]\nid = \"R99\"\nsummary = \"s\"\nsummary_en = \"s\"\nkinds = [\"opinion\"]\nto = { unit_kind = \"plc\" }\n",
+    );
+    std::fs::write(dir.join("routing.toml"), &rules).unwrap();
+    let out = minsheng()
+        .env("MINSHENG_CONFIG_DIR", &dir)
+        .arg("check-config")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("warning: rule R99 can never fire: rule R6"),
+        "{stdout}"
+    );
+
+    std::fs::write(
+        dir.join("routing.toml"),
+        rules.replace("kinds = [\"opinion\"]\nto", "kinds = [\"gossip\"]\nto"),
+    )
+    .unwrap();
+    let out = minsheng()
+        .env("MINSHENG_CONFIG_DIR", &dir)
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("routing.toml") && stderr.contains("rule R99: unknown kind `gossip`"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn unknown_keys_are_named_with_their_source() {
     let dir = temp_dir();
-    for f in ["default.toml", "categories.toml", "units.toml"] {
+    for f in ["default.toml", "categories.toml", "units.toml", "routing.toml"] {
         std::fs::copy(config_dir().join(f), dir.join(f)).unwrap();
     }
     std::fs::write(dir.join("local.toml"), "[limits]\nsubmit_brust = 3\n").unwrap();

@@ -7,5 +7,6 @@ mod api_errors;
 mod api_submissions;
 mod cli;
 mod rate_limits;
+mod routing;
 mod storage;
 mod web_form;
