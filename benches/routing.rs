@@ -11,7 +11,6 @@ use std::path::Path;
 use criterion::{criterion_group, criterion_main, Criterion};
 use minsheng::catalog::Catalog;
 use minsheng::domain::{Channel, Kind, UnitKind};
-use minsheng::routing::directory::Entry;
 use minsheng::routing::{route, Directory, Facts, Rules};
 
 fn shipped() -> (Catalog, Rules) {
@@ -56,31 +55,7 @@ fn generated() -> Directory {
             }
         }
     }
-    let region_entries: Vec<Entry<'_>> = regions
-        .iter()
-        .map(|(c, p)| Entry {
-            code: c,
-            name: c,
-            name_en: c,
-            parent: p.as_deref(),
-        })
-        .collect();
-    let unit_entries: Vec<(Entry<'_>, UnitKind, &str)> = units
-        .iter()
-        .map(|(c, k, r, p)| {
-            (
-                Entry {
-                    code: c,
-                    name: c,
-                    name_en: c,
-                    parent: p.as_deref(),
-                },
-                *k,
-                r.as_str(),
-            )
-        })
-        .collect();
-    Directory::build(&region_entries, &unit_entries)
+    Directory::from_codes(&regions, &units)
 }
 
 type Case = (Kind, &'static str, String, Option<String>);

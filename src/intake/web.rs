@@ -19,7 +19,7 @@ use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::client::ClientIp;
 use crate::web::csrf;
-use crate::web::pages::{render, Chrome, PageError, PageResult};
+use crate::web::pages::{render, set_retry_after, Chrome, PageError, PageResult};
 use crate::web::texts::{state_label, texts, Texts};
 
 const RECEIPT_COOKIE: &str = "ms_receipt";
@@ -268,11 +268,7 @@ pub async fn submit(
         let banner = err.map(|e| e.message(lang).to_owned());
         let page = submit_page(&state, lang, form.clone(), token.token.clone(), errors, banner);
         let mut resp = respond(status, &page, token.cookie.clone());
-        if let Some(secs) = err.and_then(AppError::retry_after) {
-            if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
-                resp.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-        }
+        set_retry_after(&mut resp, err.and_then(AppError::retry_after));
         resp
     };
     if let Err(e) = state.limits.check_submit(client.0) {
@@ -461,9 +457,7 @@ pub async fn track(
             banner: Some(banner),
         };
         let mut resp = respond(status, &page, token.cookie.clone());
-        if let Some(v) = retry_after.and_then(|s| header::HeaderValue::from_str(&s.to_string()).ok()) {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
-        }
+        set_retry_after(&mut resp, retry_after);
         resp
     };
     if let Err(e) = state.limits.check_track(client.0) {

@@ -132,6 +132,39 @@ impl Directory {
         Directory::build(&regions, &units)
     }
 
+    /// A directory from owned codes, each name being its code: for generated data in tests and
+    /// benchmarks. Regions are `(code, parent)`, units `(code, kind, region, parent)`.
+    pub fn from_codes(
+        regions: &[(String, Option<String>)],
+        units: &[(String, UnitKind, String, Option<String>)],
+    ) -> Directory {
+        let region_entries: Vec<Entry<'_>> = regions
+            .iter()
+            .map(|(c, p)| Entry {
+                code: c,
+                name: c,
+                name_en: c,
+                parent: p.as_deref(),
+            })
+            .collect();
+        let unit_entries: Vec<(Entry<'_>, UnitKind, &str)> = units
+            .iter()
+            .map(|(c, k, r, p)| {
+                (
+                    Entry {
+                        code: c,
+                        name: c,
+                        name_en: c,
+                        parent: p.as_deref(),
+                    },
+                    *k,
+                    r.as_str(),
+                )
+            })
+            .collect();
+        Directory::build(&region_entries, &unit_entries)
+    }
+
     pub fn region(&self, code: &str) -> Option<usize> {
         self.region_index.get(code).copied()
     }

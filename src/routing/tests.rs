@@ -6,7 +6,7 @@ use std::path::Path;
 use proptest::prelude::*;
 
 use super::check;
-use super::directory::{Directory, Entry};
+use super::directory::Directory;
 use super::engine::{route, Decision, Facts, Outcome};
 use super::rules::{Destination, Level, Rule, Rules, TargetKind};
 use crate::catalog::Catalog;
@@ -762,31 +762,7 @@ fn arb_directory() -> impl Strategy<Value = Directory> {
                     units.push((format!("{code}-{kind}"), *kind, code.clone(), unit_parent));
                 }
             }
-            let region_entries: Vec<Entry<'_>> = regions
-                .iter()
-                .map(|(c, p)| Entry {
-                    code: c,
-                    name: c,
-                    name_en: c,
-                    parent: p.as_deref(),
-                })
-                .collect();
-            let unit_entries: Vec<(Entry<'_>, UnitKind, &str)> = units
-                .iter()
-                .map(|(c, k, r, p)| {
-                    (
-                        Entry {
-                            code: c,
-                            name: c,
-                            name_en: c,
-                            parent: p.as_deref(),
-                        },
-                        *k,
-                        r.as_str(),
-                    )
-                })
-                .collect();
-            Directory::build(&region_entries, &unit_entries)
+            Directory::from_codes(&regions, &units)
         })
 }
 

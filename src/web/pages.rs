@@ -83,6 +83,13 @@ struct MessagePage {
     back_label: String,
 }
 
+/// Tells the client when to try again, if there is something to tell.
+pub fn set_retry_after(resp: &mut HttpResponse, seconds: Option<u64>) {
+    if let Some(v) = seconds.and_then(|s| header::HeaderValue::from_str(&s.to_string()).ok()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+}
+
 /// An [`AppError`] answered as a page.
 #[derive(Debug, thiserror::Error)]
 #[error("{error}")]
@@ -114,11 +121,7 @@ impl ResponseError for PageError {
             back_label: t.back_home.to_owned(),
         };
         let mut resp = render(self.status_code(), &page);
-        if let Some(secs) = self.error.retry_after() {
-            if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
-                resp.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-        }
+        set_retry_after(&mut resp, self.error.retry_after());
         resp
     }
 }

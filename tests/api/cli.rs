@@ -21,6 +21,15 @@ fn minsheng() -> Command {
     cmd
 }
 
+/// A temporary copy of the shipped configuration folder, to break on purpose.
+fn config_copy() -> std::path::PathBuf {
+    let dir = temp_dir();
+    for f in ["default.toml", "categories.toml", "units.toml", "routing.toml"] {
+        std::fs::copy(config_dir().join(f), dir.join(f)).unwrap();
+    }
+    dir
+}
+
 fn temp_dir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("minsheng-cli-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -86,10 +95,7 @@ fn check_config_reports_rule_problems_and_coverage() {
     assert!(stdout.contains("complaint county    76 of 247 pairs"), "{stdout}");
     assert!(!stdout.contains("warning"), "{stdout}");
 
-    let dir = temp_dir();
-    for f in ["default.toml", "categories.toml", "units.toml", "routing.toml"] {
-        std::fs::copy(config_dir().join(f), dir.join(f)).unwrap();
-    }
+    let dir = config_copy();
     let mut rules = std::fs::read_to_string(dir.join("routing.toml")).unwrap();
     rules.push_str(
         "\n[[rule]]\nid = \"R99\"\nsummary = \"s\"\nsummary_en = \"s\"\nkinds = [\"opinion\"]\nto = { unit_kind = \"plc\" }\n",
@@ -126,10 +132,7 @@ fn check_config_reports_rule_problems_and_coverage() {
 
 #[test]
 fn unknown_keys_are_named_with_their_source() {
-    let dir = temp_dir();
-    for f in ["default.toml", "categories.toml", "units.toml", "routing.toml"] {
-        std::fs::copy(config_dir().join(f), dir.join(f)).unwrap();
-    }
+    let dir = config_copy();
     std::fs::write(dir.join("local.toml"), "[limits]\nsubmit_brust = 3\n").unwrap();
     let out = minsheng()
         .env("MINSHENG_CONFIG_DIR", &dir)
