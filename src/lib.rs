@@ -16,5 +16,6 @@ pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod triage;
 pub mod vault;
 pub mod web;

@@ -1,15 +1,21 @@
-//! The `minsheng` command: `serve`, `migrate`, `check-config` and `route`.
+//! The `minsheng` command: `serve`, `migrate`, `check-config`, `route`, `user`, `token` and
+//! `audit`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::io::BufRead;
+
 use clap::{Parser, Subcommand};
 
 use minsheng::config::Settings;
+use minsheng::domain::kind::Role;
 use minsheng::domain::{Channel, Kind};
 use minsheng::routing::{check, Facts, Outcome};
 use minsheng::startup::{load_catalog, load_router, prepare_database, Application};
+use minsheng::storage::audit;
 use minsheng::storage::Db;
+use minsheng::triage::accounts;
 use minsheng::{telemetry, vault::Vault};
 
 #[derive(Parser)]
@@ -49,6 +55,50 @@ enum Command {
         #[arg(long, default_value = "web")]
         channel: String,
     },
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from standard input (one line).
+    Add {
+        #[arg(long)]
+        username: String,
+        /// The unit's code, e.g. 370983-police.
+        #[arg(long)]
+        unit: String,
+        /// handler, supervisor, dispatcher or admin.
+        #[arg(long)]
+        role: String,
+    },
+    /// Disable a user: no more sign-in, no more API use.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user and print it once.
+    Create {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain and name the first broken entry.
+    Verify,
 }
 
 fn main() -> ExitCode {
@@ -84,6 +134,14 @@ fn main() -> ExitCode {
             telemetry::init(&settings.log);
             serve(settings)
         }
+        Command::User(cmd) => user(&settings, cmd),
+        Command::Token(TokenCommand::Create { username }) => with_db(&settings)
+            .and_then(|(db, _)| Ok(accounts::create_token(&db, &username)?))
+            .map(|token| {
+                println!("{token}");
+                eprintln!("This token is shown only once. Send it as `Authorization: Bearer <token>`.");
+            }),
+        Command::Audit(AuditCommand::Verify) => audit_verify(&settings),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -96,7 +154,13 @@ fn main() -> ExitCode {
 
 fn serve(settings: Settings) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(settings).await?;
+        let mut app = Application::build(settings).await?;
+        if let Some(password) = app.take_first_admin_password() {
+            // To the console only, never to the log.
+            eprintln!("\n=== First start: created the administrator `admin` with the one-time password ===");
+            eprintln!("    {password}");
+            eprintln!("=== Sign in and change it; it is not shown again. ===\n");
+        }
         app.run_until_stopped().await
     })
 }
@@ -211,6 +275,51 @@ fn route(
     println!("why: {}", decision.explanation);
     println!("     {}", decision.explanation_en);
     Ok(())
+}
+
+/// The database, migrated, with the catalog loaded.
+fn with_db(settings: &Settings) -> anyhow::Result<(Db, minsheng::catalog::Catalog)> {
+    let catalog = load_catalog(settings)?;
+    let db = Db::connect(&settings.database)?;
+    prepare_database(&db, &catalog)?;
+    Ok((db, catalog))
+}
+
+fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
+    let (db, catalog) = with_db(settings)?;
+    match cmd {
+        UserCommand::Add { username, unit, role } => {
+            let role = Role::from_code(&role).ok_or_else(|| {
+                anyhow::anyhow!("unknown role `{role}` (handler, supervisor, dispatcher, admin)")
+            })?;
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            accounts::add_user(&db, &catalog, &username, &unit, role, password)?;
+            println!("added {username} ({role}) at {unit}");
+        }
+        UserCommand::Disable { username } => {
+            accounts::disable_user(&db, &username)?;
+            println!("disabled {username}");
+        }
+    }
+    Ok(())
+}
+
+fn audit_verify(settings: &Settings) -> anyhow::Result<()> {
+    let (db, _) = with_db(settings)?;
+    let mut conn = db.get().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let result = audit::verify(&mut conn)?;
+    match result.first_broken {
+        None => {
+            println!("audit log intact: {} entries", result.entries);
+            Ok(())
+        }
+        Some(id) => anyhow::bail!(
+            "audit log broken at entry {id} (checked {} entries)",
+            result.entries
+        ),
+    }
 }
 
 fn backend_name(url: &str) -> &'static str {

@@ -23,6 +23,7 @@ use crate::routing::{Directory, Router, Rules};
 use crate::state::AppState;
 use crate::storage::{migrations, reference, submissions, Db};
 use crate::telemetry::{request_id_header, PrivateRootSpan};
+use crate::triage::accounts;
 use crate::vault::Vault;
 use crate::web::lang::{negotiate, remember_choice};
 use crate::web::pages::{self, PageError};
@@ -31,6 +32,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    first_admin_password: Option<String>,
 }
 
 /// Loads and checks the catalog, naming every problem.
@@ -71,10 +73,14 @@ impl Application {
         let router = Arc::new(load_router(&settings, &catalog)?);
         let vault = Arc::new(Vault::from_settings(&settings)?);
         let db = Db::connect(&settings.database)?;
-        {
+        let first_admin_password = {
             let (db, catalog) = (db.clone(), catalog.clone());
-            actix_web::rt::task::spawn_blocking(move || prepare_database(&db, &catalog)).await??;
-        }
+            actix_web::rt::task::spawn_blocking(move || {
+                prepare_database(&db, &catalog)?;
+                Ok::<_, anyhow::Error>(accounts::ensure_admin(&db, &catalog)?)
+            })
+            .await??
+        };
         let listener = TcpListener::bind(settings.server.bind)
             .with_context(|| format!("binding {}", settings.server.bind))?;
         let port = listener.local_addr()?.port();
@@ -118,11 +124,17 @@ impl Application {
             port,
             server: server.run(),
             state,
+            first_admin_password,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The password of the administrator created on this first start, once.
+    pub fn take_first_admin_password(&mut self) -> Option<String> {
+        self.first_admin_password.take()
     }
 
     pub fn state(&self) -> web::Data<AppState> {

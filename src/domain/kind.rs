@@ -69,6 +69,12 @@ code_enum!(
     }
 );
 
+code_enum!(
+    /// What a staff account may do: work its unit's cases, supervise its subtree, dispatch what
+    /// routing could not place, or administer accounts and the directory.
+    Role { Handler = "handler", Supervisor = "supervisor", Dispatcher = "dispatcher", Admin = "admin" }
+);
+
 impl Kind {
     /// Only misconduct reports may be sent without any identity.
     pub fn may_be_anonymous(self) -> bool {

@@ -142,8 +142,9 @@ pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, App
                             dispatch_unit: dispatch,
                         },
                     )?;
-                    submissions::insert_event(
+                    submissions::record_event(
                         conn,
+                        &code_text,
                         &NewEventRow {
                             submission_id: id,
                             at,
@@ -152,10 +153,12 @@ pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, App
                             note: Some("已收到您的来件。"),
                             note_en: Some("Your message was received."),
                             public: true,
+                            actor: None,
                         },
                     )?;
-                    submissions::insert_event(
+                    submissions::record_event(
                         conn,
+                        &code_text,
                         &NewEventRow {
                             submission_id: id,
                             at,
@@ -168,6 +171,7 @@ pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, App
                             note: Some(&decision.explanation),
                             note_en: Some(&decision.explanation_en),
                             public: true,
+                            actor: None,
                         },
                     )?;
                     Ok(Some(new_state))

@@ -2,6 +2,8 @@
 //! `&mut DbConn` and return `QueryResult`, so the same function runs alone or inside a caller's
 //! transaction. No HTTP in here.
 
+pub mod accounts;
+pub mod audit;
 pub mod connection;
 pub mod migrations;
 pub mod pool;

@@ -67,6 +67,7 @@ diesel::table! {
         note -> Nullable<Text>,
         note_en -> Nullable<Text>,
         public -> Bool,
+        actor -> Nullable<Text>,
     }
 }
 
@@ -80,3 +81,40 @@ diesel::table! {
 
 diesel::joinable!(submission_events -> submissions (submission_id));
 diesel::allow_tables_to_appear_in_same_query!(regions, units, categories, submissions, submission_events);
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        unit -> Text,
+        role -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        case_code -> Nullable<Text>,
+        detail -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(users, api_tokens);

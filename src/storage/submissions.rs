@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::audit::{self, AuditEntry};
 use super::schema::{contact_quota, submission_events, submissions};
 use super::DbConn;
 use crate::on_each_backend;
@@ -70,6 +71,7 @@ pub struct NewEventRow<'a> {
     pub note: Option<&'a str>,
     pub note_en: Option<&'a str>,
     pub public: bool,
+    pub actor: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -83,6 +85,7 @@ pub struct EventRow {
     pub note: Option<String>,
     pub note_en: Option<String>,
     pub public: bool,
+    pub actor: Option<String>,
 }
 
 /// Inserts a submission and returns its id.
@@ -97,11 +100,21 @@ pub fn insert(conn: &mut DbConn, row: &NewSubmissionRow<'_>) -> QueryResult<i64>
         .first(conn)
 }
 
-pub fn insert_event(conn: &mut DbConn, row: &NewEventRow<'_>) -> QueryResult<()> {
+/// Adds an event to a case's timeline and the same fact to the audit log, in the caller's transaction.
+pub fn record_event(conn: &mut DbConn, case_code: &str, row: &NewEventRow<'_>) -> QueryResult<()> {
     diesel::insert_into(submission_events::table)
         .values(row)
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    audit::append(
+        conn,
+        &AuditEntry {
+            at: row.at,
+            actor: row.actor.unwrap_or(audit::SYSTEM),
+            action: row.action,
+            case_code: Some(case_code),
+            detail: Some(row.state),
+        },
+    )
 }
 
 pub fn tracking_code_exists(conn: &mut DbConn, code: &str) -> QueryResult<bool> {

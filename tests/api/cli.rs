@@ -311,3 +311,74 @@ async fn serve_uses_environment_settings_and_logs_no_personal_data() {
     }
     assert!(!logs.contains(TEST_KEY));
 }
+
+#[test]
+fn staff_accounts_tokens_and_audit_from_the_command_line() {
+    use std::io::Write;
+    let dir = temp_dir();
+    let db = format!("sqlite://{}/cli.db", dir.display());
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut child = minsheng()
+            .env("MINSHENG__DATABASE__URL", &db)
+            .env("MINSHENG__DATA_DIR", dir.join("data"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(text) = stdin {
+            child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        }
+        drop(child.stdin.take());
+        child.wait_with_output().unwrap()
+    };
+    let add = [
+        "user",
+        "add",
+        "--username",
+        "zhang.wei",
+        "--unit",
+        "370983-police",
+        "--role",
+        "supervisor",
+    ];
+    let out = run(&add, Some("a long enough password\n"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let again = run(&add, Some("a long enough password\n"));
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let weak = run(
+        &[
+            "user",
+            "add",
+            "--username",
+            "li",
+            "--unit",
+            "370983-police",
+            "--role",
+            "handler",
+        ],
+        Some("x\n"),
+    );
+    assert!(!weak.status.success());
+
+    let token = run(&["token", "create", "--username", "zhang.wei"], None);
+    assert!(token.status.success());
+    let printed = String::from_utf8_lossy(&token.stdout).trim().to_owned();
+    assert!(printed.starts_with("mst_"), "{printed}");
+    assert!(!run(&["token", "create", "--username", "nobody"], None)
+        .status
+        .success());
+    assert!(run(&["user", "disable", "--username", "zhang.wei"], None)
+        .status
+        .success());
+
+    let verify = run(&["audit", "verify"], None);
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("audit log intact"));
+}

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod accounts;
 mod api_errors;
 mod api_submissions;
 mod cli;

@@ -1,0 +1,243 @@
+//! Staff accounts: adding and disabling users, API tokens (shown once, stored hashed), checking a
+//! password or a token, and the first administrator created on first start.
+//!
+//! Passwords are hashed with argon2id (the crate's defaults: 19 MiB, 2 passes). Tokens carry 256
+//! random bits, so a SHA-256 digest suffices to store them.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::Utc;
+use rand::TryRngCore;
+use sha2::{Digest, Sha256};
+
+use crate::catalog::Catalog;
+use crate::domain::kind::{Role, UnitKind};
+use crate::error::AppError;
+use crate::storage::{accounts, Db};
+
+pub const MIN_PASSWORD_CHARS: usize = 12;
+const TOKEN_PREFIX: &str = "mst_";
+
+/// A signed-in member of staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staff {
+    pub id: i64,
+    pub username: String,
+    pub unit: String,
+    pub role: Role,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("a username is 3–32 characters of a–z, 0–9, `.`, `_` or `-`, starting with a letter or digit")]
+    BadUsername,
+    #[error("the user `{0}` already exists")]
+    Taken(String),
+    #[error("no user `{0}`")]
+    NoSuchUser(String),
+    #[error("unknown unit `{0}`")]
+    UnknownUnit(String),
+    #[error("a password needs at least {MIN_PASSWORD_CHARS} characters")]
+    WeakPassword,
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+fn valid_username(name: &str) -> bool {
+    let len = name.chars().count();
+    (3..=32).contains(&len)
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+}
+
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing a password: {e}")))
+}
+
+pub fn verify_password(stored: &str, password: &str) -> bool {
+    PasswordHash::new(stored)
+        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+fn random_secret(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut buf)
+        .expect("the operating system's random source is available");
+    base32::encode(base32::Alphabet::Crockford, &buf).to_lowercase()
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.trim().as_bytes()))
+}
+
+/// Adds a user of `unit` with `role`.
+pub fn add_user(
+    db: &Db,
+    catalog: &Catalog,
+    username: &str,
+    unit: &str,
+    role: Role,
+    password: &str,
+) -> Result<(), AccountError> {
+    if !valid_username(username) {
+        return Err(AccountError::BadUsername);
+    }
+    if catalog.unit(unit).is_none() {
+        return Err(AccountError::UnknownUnit(unit.to_owned()));
+    }
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AccountError::WeakPassword);
+    }
+    let hash = hash_password(password)?;
+    let (username, unit) = (username.to_owned(), unit.to_owned());
+    let taken = db.write_sync(move |conn| {
+        if accounts::find_user(conn, &username)?.is_some() {
+            return Ok(Some(username));
+        }
+        accounts::insert_user(conn, &username, &hash, &unit, role.code(), Utc::now().naive_utc())?;
+        Ok(None)
+    })?;
+    match taken {
+        Some(name) => Err(AccountError::Taken(name)),
+        None => Ok(()),
+    }
+}
+
+/// Disables a user: they can no longer sign in or use their tokens.
+pub fn disable_user(db: &Db, username: &str) -> Result<(), AccountError> {
+    let name = username.to_owned();
+    let found = db.write_sync(move |conn| Ok(accounts::set_disabled(conn, &name, true)?))?;
+    if found {
+        Ok(())
+    } else {
+        Err(AccountError::NoSuchUser(username.to_owned()))
+    }
+}
+
+/// Creates an API token for a user and returns it; only its digest is stored.
+pub fn create_token(db: &Db, username: &str) -> Result<String, AccountError> {
+    let token = format!("{TOKEN_PREFIX}{}", random_secret(32));
+    let hash = token_hash(&token);
+    let name = username.to_owned();
+    let found = db.write_sync(move |conn| match accounts::find_user(conn, &name)? {
+        Some(user) => {
+            accounts::insert_token(conn, user.id, &hash, Utc::now().naive_utc())?;
+            Ok(true)
+        }
+        None => Ok(false),
+    })?;
+    if found {
+        Ok(token)
+    } else {
+        Err(AccountError::NoSuchUser(username.to_owned()))
+    }
+}
+
+fn staff(row: accounts::UserRow) -> Option<Staff> {
+    let role = Role::from_code(&row.role)?;
+    (!row.disabled).then_some(Staff {
+        id: row.id,
+        username: row.username,
+        unit: row.unit,
+        role,
+    })
+}
+
+/// The enabled user with this username and password. An unknown user costs the same hash.
+pub fn authenticate(db: &Db, username: &str, password: &str) -> Result<Option<Staff>, AppError> {
+    let name = username.to_owned();
+    let row = db
+        .get()
+        .and_then(|mut conn| Ok(accounts::find_user(&mut conn, &name)?))?;
+    match row {
+        Some(row) if verify_password(&row.password_hash, password) => Ok(staff(row)),
+        Some(_) => Ok(None),
+        None => {
+            // Spend the time a real check takes, so timing does not reveal which names exist.
+            let _ = verify_password(DUMMY_HASH, password);
+            Ok(None)
+        }
+    }
+}
+
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9q0kK6rF3yq0b7mV1GfN0rE6vX2a8o4Yk2s0mQ3bW1Y";
+
+/// The enabled user an API token belongs to.
+pub fn staff_for_token(db: &Db, token: &str) -> Result<Option<Staff>, AppError> {
+    let token = token.trim();
+    if !token.starts_with(TOKEN_PREFIX) {
+        return Ok(None);
+    }
+    let hash = token_hash(token);
+    let row = db
+        .get()
+        .and_then(|mut conn| Ok(accounts::user_for_token(&mut conn, &hash)?))?;
+    Ok(row.and_then(staff))
+}
+
+/// On first start, when no administrator exists, creates `admin` at the top rectification office
+/// (else the first unit) and returns its one-time password.
+pub fn ensure_admin(db: &Db, catalog: &Catalog) -> Result<Option<String>, AppError> {
+    let exists = db
+        .get()
+        .and_then(|mut c| Ok(accounts::count_with_role(&mut c, Role::Admin.code())?))?
+        > 0;
+    if exists {
+        return Ok(None);
+    }
+    let unit = catalog
+        .units
+        .iter()
+        .filter(|u| u.kind == UnitKind::Office.code())
+        .min_by_key(|u| catalog.region_depth(&u.region).unwrap_or(usize::MAX))
+        .or_else(|| catalog.units.first())
+        .map(|u| u.code.clone())
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the directory has no units")))?;
+    let password = random_secret(15);
+    match add_user(db, catalog, "admin", &unit, Role::Admin, &password) {
+        Ok(()) => Ok(Some(password)),
+        // Another instance created it meanwhile.
+        Err(AccountError::Taken(_)) => Ok(None),
+        Err(AccountError::App(e)) => Err(e),
+        Err(other) => Err(AppError::Internal(anyhow::anyhow!(
+            "creating the first administrator: {other}"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert!(valid_username("li.ming"));
+        assert!(valid_username("feicheng-police_01"));
+        assert!(!valid_username("Li"));
+        assert!(!valid_username("-dash"));
+        assert!(!valid_username("李明"));
+        assert!(!valid_username(&"a".repeat(33)));
+    }
+
+    #[test]
+    fn passwords_verify_only_themselves() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password(&h, "correct horse battery"));
+        assert!(!verify_password(&h, "correct horse batterz"));
+        assert!(!verify_password("not a hash", "x"));
+        assert!(!verify_password(DUMMY_HASH, "anything"));
+    }
+}
