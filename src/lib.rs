@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod intake;
 pub mod limits;
 pub mod routing;
+pub mod sla;
 pub mod startup;
 pub mod state;
 pub mod storage;

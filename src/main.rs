@@ -187,6 +187,17 @@ fn check_config(settings: &Settings) -> anyhow::Result<()> {
         catalog.regions.len(),
         catalog.units.len()
     );
+    let sla = minsheng::sla::Sla::load(&settings.config_dir)
+        .map_err(|errors| anyhow::anyhow!("deadlines are invalid:\n  {}", errors.join("\n  ")))?;
+    let years: Vec<String> = sla.calendar().years().map(|y| y.to_string()).collect();
+    println!(
+        "deadlines: ok (holiday calendar for {})",
+        if years.is_empty() {
+            "no year".to_owned()
+        } else {
+            years.join(", ")
+        }
+    );
     let router = load_router(settings, &catalog)?;
     println!("routing rules: ok ({} rules)", router.rules.rules.len());
     for (rule, by) in check::shadowed(&router.rules) {

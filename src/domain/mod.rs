@@ -1,9 +1,12 @@
 //! Pure domain types: they validate on construction and do no I/O.
 //!
-//! Kinds, channels and states ([`kind`]), citizen text ([`text`]), contact and identity
-//! ([`contact`]), tracking codes and access keys ([`codes`]) and the submission itself
-//! ([`submission`]). Storage, HTTP and rendering live elsewhere.
+//! Kinds, channels, states and roles ([`kind`]), citizen text ([`text`]), contact and identity
+//! ([`contact`]), tracking codes and access keys ([`codes`]), the submission itself
+//! ([`submission`]), the case state machine ([`case`]) and the deadline calendar ([`calendar`]).
+//! Storage, HTTP and rendering live elsewhere.
 
+pub mod calendar;
+pub mod case;
 pub mod codes;
 pub mod contact;
 pub mod kind;
@@ -11,6 +14,7 @@ pub mod problem;
 pub mod submission;
 pub mod text;
 
+pub use calendar::{Counting, WorkCalendar};
 pub use codes::{AccessKey, TrackingCode};
 pub use kind::{Channel, Kind, State, UnitKind};
 pub use problem::{FieldErrors, Problem};

@@ -2,9 +2,10 @@
 //! per-contact quota) and look a submission up by tracking code and access key. Handlers for the
 //! web form and the API both call these; nothing here knows about HTTP.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::Connection;
 
+use crate::domain::calendar::beijing;
 use crate::domain::{AccessKey, NewSubmission, State, TrackingCode};
 use crate::error::AppError;
 use crate::routing::{Facts, Outcome};
@@ -40,11 +41,6 @@ pub struct TimelineEntry {
     pub state: String,
     pub note: Option<String>,
     pub note_en: Option<String>,
-}
-
-/// Beijing time, in which "per day" limits are counted.
-fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("a valid offset")
 }
 
 /// The calendar day in Beijing (`YYYY-MM-DD`) and the seconds until it ends.

@@ -24,8 +24,13 @@ fn minsheng() -> Command {
 /// A temporary copy of the shipped configuration folder, to break on purpose.
 fn config_copy() -> std::path::PathBuf {
     let dir = temp_dir();
-    for f in ["default.toml", "categories.toml", "units.toml", "routing.toml"] {
+    for f in ["default.toml", "categories.toml", "units.toml", "routing.toml", "sla.toml"] {
         std::fs::copy(config_dir().join(f), dir.join(f)).unwrap();
+    }
+    std::fs::create_dir_all(dir.join("calendar")).unwrap();
+    for entry in std::fs::read_dir(config_dir().join("calendar")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join("calendar").join(path.file_name().unwrap())).unwrap();
     }
     dir
 }

@@ -1,0 +1,376 @@
+//! The case state machine: which staff action is allowed to whom, in which state, and what state
+//! follows. Pure: the triage service supplies who the actor is relative to the case ([`Reach`])
+//! and the case's facts, and gets back the next state or why not.
+//!
+//! ```text
+//! submitted → assigned(unit) → accepted → resolved(outcome) → closed
+//!    │            │  ↑   │                   │
+//!    │            │  └───┴── transfer / escalate (提级) / decline "not ours" → dispatch queue
+//!    │            └── reject (不予受理, reason, citizen told) → rejected
+//!    └── merge into a duplicate → merged            resolved + "not satisfied" → reopened
+//! ```
+
+use super::kind::{Kind, Role, State};
+
+/// Everything staff can do to a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Accept,
+    Reject,
+    Transfer,
+    Decline,
+    Escalate,
+    RequestExtension,
+    ApproveExtension,
+    RefuseExtension,
+    Resolve,
+    Merge,
+    Dispatch,
+    Supervise,
+    RevealIdentity,
+}
+
+impl Action {
+    pub const ALL: &'static [Action] = &[
+        Action::Accept,
+        Action::Reject,
+        Action::Transfer,
+        Action::Decline,
+        Action::Escalate,
+        Action::RequestExtension,
+        Action::ApproveExtension,
+        Action::RefuseExtension,
+        Action::Resolve,
+        Action::Merge,
+        Action::Dispatch,
+        Action::Supervise,
+        Action::RevealIdentity,
+    ];
+
+    /// The code used in the staff API (`{"action": "accept", …}`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::Accept => "accept",
+            Action::Reject => "reject",
+            Action::Transfer => "transfer",
+            Action::Decline => "decline",
+            Action::Escalate => "escalate",
+            Action::RequestExtension => "request_extension",
+            Action::ApproveExtension => "approve_extension",
+            Action::RefuseExtension => "refuse_extension",
+            Action::Resolve => "resolve",
+            Action::Merge => "merge",
+            Action::Dispatch => "dispatch",
+            Action::Supervise => "supervise",
+            Action::RevealIdentity => "reveal_identity",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.code() == code)
+    }
+}
+
+/// How a handled case ended. Only the first two count towards the resolution rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// 属实并已处理
+    Substantiated,
+    Partly,
+    /// 不属实
+    Unsubstantiated,
+    /// Cannot be resolved; a reason is required.
+    Unresolvable,
+}
+
+impl Outcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Substantiated => "substantiated",
+            Outcome::Partly => "partly",
+            Outcome::Unsubstantiated => "unsubstantiated",
+            Outcome::Unresolvable => "unresolvable",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Outcome> {
+        [
+            Outcome::Substantiated,
+            Outcome::Partly,
+            Outcome::Unsubstantiated,
+            Outcome::Unresolvable,
+        ]
+        .into_iter()
+        .find(|o| o.code() == code)
+    }
+
+    pub fn counts_as_resolved(self) -> bool {
+        matches!(self, Outcome::Substantiated | Outcome::Partly)
+    }
+}
+
+/// Where an extension request stands. A case gets at most one extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extension {
+    None,
+    Requested,
+    Granted,
+    Refused,
+}
+
+/// Who the actor is relative to the case; the service works it out from the directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The case is assigned to the actor's own unit.
+    OwnUnit,
+    /// The case is assigned to a unit below the actor's unit.
+    Subordinate,
+    /// The case waits for dispatch in the actor's area.
+    DispatchArea,
+    /// None of these: the case is invisible to the actor (answered as 404, never 403).
+    Outside,
+}
+
+/// What the state machine needs to know about a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseFacts {
+    pub state: State,
+    pub kind: Kind,
+    pub extension: Extension,
+}
+
+/// Why an action is refused. Each maps to one HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The case is outside the actor's reach: 404, so its existence does not leak.
+    NotFound,
+    /// The actor's role may not do this here: 403.
+    Forbidden,
+    /// Not in the case's current state: 409.
+    Conflict,
+}
+
+fn open(state: State) -> bool {
+    matches!(
+        state,
+        State::Assigned | State::Accepted | State::Reopened | State::PendingDispatch
+    )
+}
+
+/// Checks `action` by `role` at `reach` on a case; returns the state that follows.
+pub fn check(action: Action, role: Role, reach: Reach, case: CaseFacts) -> Result<State, Refusal> {
+    use Action::*;
+    let in_reach = match role {
+        Role::Handler => reach == Reach::OwnUnit,
+        Role::Supervisor => matches!(reach, Reach::OwnUnit | Reach::Subordinate),
+        Role::Dispatcher => matches!(reach, Reach::DispatchArea),
+        Role::Admin => false,
+    };
+    if !in_reach {
+        return Err(Refusal::NotFound);
+    }
+    let permitted = match action {
+        Accept | Reject | Transfer | Decline | Escalate | RequestExtension | Resolve | Merge => {
+            matches!(role, Role::Handler | Role::Supervisor)
+        }
+        ApproveExtension | RefuseExtension | Supervise | RevealIdentity => role == Role::Supervisor,
+        Dispatch => role == Role::Dispatcher,
+    };
+    if !permitted {
+        return Err(Refusal::Forbidden);
+    }
+    let s = case.state;
+    let next = match action {
+        Accept if matches!(s, State::Assigned | State::Reopened) => State::Accepted,
+        Reject if matches!(s, State::Assigned | State::Reopened) => State::Rejected,
+        Transfer | Escalate if matches!(s, State::Assigned | State::Accepted | State::Reopened) => {
+            State::Assigned
+        }
+        Decline if s == State::Assigned => State::PendingDispatch,
+        RequestExtension if s == State::Accepted && case.extension == Extension::None => State::Accepted,
+        ApproveExtension | RefuseExtension
+            if s == State::Accepted && case.extension == Extension::Requested =>
+        {
+            State::Accepted
+        }
+        Resolve if s == State::Accepted => State::Resolved,
+        Merge if matches!(s, State::Assigned | State::Accepted | State::Reopened) => State::Merged,
+        Dispatch if s == State::PendingDispatch => State::Assigned,
+        Supervise if open(s) => s,
+        // Identity of other kinds is shown to the unit anyway; revealing is for reports.
+        RevealIdentity if case.kind == Kind::Report => s,
+        _ => return Err(Refusal::Conflict),
+    };
+    Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(state: State) -> CaseFacts {
+        CaseFacts {
+            state,
+            kind: Kind::Complaint,
+            extension: Extension::None,
+        }
+    }
+
+    #[test]
+    fn the_happy_path_of_a_handler() {
+        let h = |a, s| check(a, Role::Handler, Reach::OwnUnit, case(s));
+        assert_eq!(h(Action::Accept, State::Assigned), Ok(State::Accepted));
+        assert_eq!(h(Action::RequestExtension, State::Accepted), Ok(State::Accepted));
+        assert_eq!(h(Action::Resolve, State::Accepted), Ok(State::Resolved));
+        assert_eq!(h(Action::Accept, State::Reopened), Ok(State::Accepted));
+    }
+
+    #[test]
+    fn every_action_by_every_role_in_every_state() {
+        // The full matrix: no combination panics, and the refusals follow the three rules.
+        let kinds = [Kind::Complaint, Kind::Report];
+        let reaches = [
+            Reach::OwnUnit,
+            Reach::Subordinate,
+            Reach::DispatchArea,
+            Reach::Outside,
+        ];
+        let extensions = [
+            Extension::None,
+            Extension::Requested,
+            Extension::Granted,
+            Extension::Refused,
+        ];
+        let mut allowed = 0;
+        for &action in Action::ALL {
+            for &role in Role::ALL {
+                for &reach in &reaches {
+                    for &state in State::ALL {
+                        for &kind in &kinds {
+                            for &extension in &extensions {
+                                let r = check(
+                                    action,
+                                    role,
+                                    reach,
+                                    CaseFacts {
+                                        state,
+                                        kind,
+                                        extension,
+                                    },
+                                );
+                                if reach == Reach::Outside || role == Role::Admin {
+                                    assert_eq!(r, Err(Refusal::NotFound));
+                                }
+                                if r.is_ok() {
+                                    allowed += 1;
+                                    assert!(open(state) || action == Action::RevealIdentity);
+                                }
+                                if matches!(state, State::Closed | State::Merged | State::Rejected)
+                                    && action != Action::RevealIdentity
+                                {
+                                    assert!(r.is_err(), "{action:?} on a {state:?} case");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(allowed > 0);
+    }
+
+    #[test]
+    fn roles_are_kept_apart() {
+        let s = |a, r, reach| check(a, r, reach, case(State::Accepted));
+        assert_eq!(
+            s(Action::Supervise, Role::Handler, Reach::OwnUnit),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(
+            s(Action::Supervise, Role::Supervisor, Reach::Subordinate),
+            Ok(State::Accepted)
+        );
+        assert_eq!(
+            s(Action::Accept, Role::Handler, Reach::Subordinate),
+            Err(Refusal::NotFound)
+        );
+        assert_eq!(
+            s(Action::Resolve, Role::Dispatcher, Reach::DispatchArea),
+            Err(Refusal::Forbidden)
+        );
+        let pending = case(State::PendingDispatch);
+        assert_eq!(
+            check(Action::Dispatch, Role::Dispatcher, Reach::DispatchArea, pending),
+            Ok(State::Assigned)
+        );
+        assert_eq!(
+            check(Action::Dispatch, Role::Handler, Reach::OwnUnit, pending),
+            Err(Refusal::Forbidden)
+        );
+    }
+
+    #[test]
+    fn one_extension_and_only_supervisors_decide_it() {
+        let mut c = case(State::Accepted);
+        c.extension = Extension::Requested;
+        assert_eq!(
+            check(Action::RequestExtension, Role::Handler, Reach::OwnUnit, c),
+            Err(Refusal::Conflict)
+        );
+        assert_eq!(
+            check(Action::ApproveExtension, Role::Handler, Reach::OwnUnit, c),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(
+            check(Action::ApproveExtension, Role::Supervisor, Reach::Subordinate, c),
+            Ok(State::Accepted)
+        );
+        c.extension = Extension::Granted;
+        assert_eq!(
+            check(Action::RequestExtension, Role::Handler, Reach::OwnUnit, c),
+            Err(Refusal::Conflict)
+        );
+        assert_eq!(
+            check(Action::RefuseExtension, Role::Supervisor, Reach::OwnUnit, c),
+            Err(Refusal::Conflict)
+        );
+    }
+
+    #[test]
+    fn identity_is_revealed_for_reports_only() {
+        let report = CaseFacts {
+            state: State::Accepted,
+            kind: Kind::Report,
+            extension: Extension::None,
+        };
+        assert!(check(
+            Action::RevealIdentity,
+            Role::Supervisor,
+            Reach::Subordinate,
+            report
+        )
+        .is_ok());
+        assert_eq!(
+            check(Action::RevealIdentity, Role::Handler, Reach::OwnUnit, report),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(
+            check(
+                Action::RevealIdentity,
+                Role::Supervisor,
+                Reach::OwnUnit,
+                case(State::Accepted)
+            ),
+            Err(Refusal::Conflict)
+        );
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for a in Action::ALL {
+            assert_eq!(Action::from_code(a.code()), Some(*a));
+        }
+        assert_eq!(Outcome::from_code("partly"), Some(Outcome::Partly));
+        assert!(Outcome::Partly.counts_as_resolved() && !Outcome::Unresolvable.counts_as_resolved());
+    }
+}
