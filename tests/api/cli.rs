@@ -24,7 +24,13 @@ fn minsheng() -> Command {
 /// A temporary copy of the shipped configuration folder, to break on purpose.
 fn config_copy() -> std::path::PathBuf {
     let dir = temp_dir();
-    for f in ["default.toml", "categories.toml", "units.toml", "routing.toml", "sla.toml"] {
+    for f in [
+        "default.toml",
+        "categories.toml",
+        "units.toml",
+        "routing.toml",
+        "sla.toml",
+    ] {
         std::fs::copy(config_dir().join(f), dir.join(f)).unwrap();
     }
     std::fs::create_dir_all(dir.join("calendar")).unwrap();
