@@ -22,6 +22,12 @@ pub enum AppError {
     NotFound,
     #[error("CSRF token missing or wrong")]
     Csrf,
+    #[error("not allowed for this role")]
+    Forbidden,
+    #[error("not allowed in the case's current state: {0}")]
+    Conflict(&'static str),
+    #[error("not signed in")]
+    Unauthorized,
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("unsupported media type")]
@@ -49,7 +55,9 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Malformed(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Csrf | AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -65,6 +73,9 @@ impl AppError {
             AppError::Malformed(_) => "malformed_request",
             AppError::NotFound => "not_found",
             AppError::Csrf => "csrf_failed",
+            AppError::Forbidden => "forbidden",
+            AppError::Conflict(_) => "conflict",
+            AppError::Unauthorized => "unauthorized",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::RateLimited { .. } => "rate_limited",
@@ -85,6 +96,12 @@ impl AppError {
                 "页面已过期或来源不明，请返回重新打开页面后再提交。",
                 "The page expired or did not come from this site; please go back, reload and send again.",
             ),
+            AppError::Forbidden => lang.pick("您的角色不能执行此操作。", "Your role may not do this."),
+            AppError::Conflict(_) => lang.pick(
+                "案件当前的状态不允许此操作。",
+                "The case's current state does not allow this.",
+            ),
+            AppError::Unauthorized => lang.pick("请先登录。", "Please sign in."),
             AppError::PayloadTooLarge => lang.pick("提交的内容太大。", "The request is too large."),
             AppError::UnsupportedMediaType => lang.pick(
                 "请以 application/json 格式发送。",

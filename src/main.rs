@@ -12,7 +12,7 @@ use minsheng::config::Settings;
 use minsheng::domain::kind::Role;
 use minsheng::domain::{Channel, Kind};
 use minsheng::routing::{check, Facts, Outcome};
-use minsheng::startup::{load_catalog, load_router, prepare_database, Application};
+use minsheng::startup::{load_catalog, load_router, load_sla, prepare_database, Application};
 use minsheng::storage::audit;
 use minsheng::storage::Db;
 use minsheng::triage::accounts;
@@ -187,8 +187,7 @@ fn check_config(settings: &Settings) -> anyhow::Result<()> {
         catalog.regions.len(),
         catalog.units.len()
     );
-    let sla = minsheng::sla::Sla::load(&settings.config_dir)
-        .map_err(|errors| anyhow::anyhow!("deadlines are invalid:\n  {}", errors.join("\n  ")))?;
+    let sla = load_sla(settings)?;
     let years: Vec<String> = sla.calendar().years().map(|y| y.to_string()).collect();
     println!(
         "deadlines: ok (holiday calendar for {})",

@@ -20,10 +20,11 @@ use crate::error::AppError;
 use crate::intake;
 use crate::limits::Limits;
 use crate::routing::{Directory, Router, Rules};
+use crate::sla::Sla;
 use crate::state::AppState;
 use crate::storage::{migrations, reference, submissions, Db};
 use crate::telemetry::{request_id_header, PrivateRootSpan};
-use crate::triage::accounts;
+use crate::triage::{self, accounts};
 use crate::vault::Vault;
 use crate::web::lang::{negotiate, remember_choice};
 use crate::web::pages::{self, PageError};
@@ -51,6 +52,12 @@ pub fn load_router(settings: &Settings, catalog: &Catalog) -> anyhow::Result<Rou
     })
 }
 
+/// Loads the deadline rules and the holiday calendar.
+pub fn load_sla(settings: &Settings) -> anyhow::Result<Sla> {
+    Sla::load(&settings.config_dir)
+        .map_err(|errors| anyhow::anyhow!("deadlines are invalid:\n  {}", errors.join("\n  ")))
+}
+
 /// Migrates the database and copies the catalog in (idempotent).
 pub fn prepare_database(db: &Db, catalog: &Catalog) -> anyhow::Result<()> {
     let mut conn = db
@@ -71,6 +78,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let catalog = Arc::new(load_catalog(&settings)?);
         let router = Arc::new(load_router(&settings, &catalog)?);
+        let sla = Arc::new(load_sla(&settings)?);
         let vault = Arc::new(Vault::from_settings(&settings)?);
         let db = Db::connect(&settings.database)?;
         let first_admin_password = {
@@ -94,6 +102,7 @@ impl Application {
             vault,
             limits,
             router,
+            sla,
         });
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
@@ -206,6 +215,12 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/submissions/{tracking_code}",
                     web::get().to(intake::api::get_submission),
+                )
+                .route("/staff/queue", web::get().to(triage::api::queue))
+                .route("/staff/cases/{tracking_code}", web::get().to(triage::api::case))
+                .route(
+                    "/staff/cases/{tracking_code}/actions",
+                    web::post().to(triage::api::act),
                 ),
         )
         .default_service(web::to(pages::not_found));

@@ -7,6 +7,7 @@ use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::limits::Limits;
 use crate::routing::Router;
+use crate::sla::Sla;
 use crate::storage::Db;
 use crate::vault::Vault;
 
@@ -17,4 +18,5 @@ pub struct AppState {
     pub vault: Arc<Vault>,
     pub limits: Arc<Limits>,
     pub router: Arc<Router>,
+    pub sla: Arc<Sla>,
 }

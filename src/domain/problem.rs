@@ -24,6 +24,10 @@ pub enum Problem {
     NotText,
     NotBoolean,
     UnknownField,
+    UnknownAction,
+    UnknownOutcome,
+    UnknownCase,
+    InvalidDeadline,
 }
 
 impl Problem {
@@ -82,6 +86,16 @@ impl Problem {
             (NotText, Lang::En) => "This must be text.".into(),
             (NotBoolean, Lang::Zh) => "此项应为 true 或 false。".into(),
             (NotBoolean, Lang::En) => "This must be true or false.".into(),
+            (UnknownAction, Lang::Zh) => "不认识的操作。".into(),
+            (UnknownAction, Lang::En) => "Unknown action.".into(),
+            (UnknownOutcome, Lang::Zh) => "办理结果应为属实、部分属实、不属实或无法办理之一。".into(),
+            (UnknownOutcome, Lang::En) => {
+                "The outcome must be substantiated, partly, unsubstantiated or unresolvable.".into()
+            }
+            (UnknownCase, Lang::Zh) => "找不到该案件。".into(),
+            (UnknownCase, Lang::En) => "No such case.".into(),
+            (InvalidDeadline, Lang::Zh) => "期限格式应为 YYYY-MM-DD。".into(),
+            (InvalidDeadline, Lang::En) => "A deadline is written YYYY-MM-DD.".into(),
             (UnknownField, Lang::Zh) => "不认识的字段。".into(),
             (UnknownField, Lang::En) => "Unknown field.".into(),
         }

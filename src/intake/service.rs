@@ -71,6 +71,12 @@ pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, App
     };
     let limit = i32::try_from(state.limits.contact_per_day).unwrap_or(i32::MAX);
     let has_email = cmd.reporter.email.is_some();
+    let limits = state.sla.for_kind(cmd.kind);
+    let accept_deadline = state
+        .sla
+        .calendar()
+        .deadline_at(now, limits.accept_days, limits.counting)
+        .naive_utc();
 
     for _ in 0..CODE_ATTEMPTS {
         let code = TrackingCode::generate();
@@ -136,6 +142,9 @@ pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, App
                             routing_note: Some(&decision.explanation),
                             routing_note_en: Some(&decision.explanation_en),
                             dispatch_unit: dispatch,
+                            // The clock for deciding acceptance runs from receipt.
+                            due_at: Some(accept_deadline),
+                            accept_deadline: Some(accept_deadline),
                         },
                     )?;
                     submissions::record_event(
@@ -150,6 +159,7 @@ pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, App
                             note_en: Some("Your message was received."),
                             public: true,
                             actor: None,
+                            reason: None,
                         },
                     )?;
                     submissions::record_event(
@@ -168,6 +178,7 @@ pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, App
                             note_en: Some(&decision.explanation_en),
                             public: true,
                             actor: None,
+                            reason: None,
                         },
                     )?;
                     Ok(Some(new_state))

@@ -226,20 +226,12 @@ impl Directory {
         false
     }
 
-    /// True when unit `u` is `target` itself or below it: in `target`'s chain of subordinate units,
-    /// or in a region strictly inside `target`'s region (a lower level of government).
-    pub fn at_or_below(&self, u: usize, target: usize) -> bool {
-        if u == target {
-            return true;
-        }
-        let (ur, tr) = (self.units[u].region, self.units[target].region);
-        if ur != tr && self.region_within(ur, tr) {
-            return true;
-        }
+    /// True when `boss` is above `u` in the chain of superior units (not `u` itself).
+    pub fn is_subordinate(&self, u: usize, boss: usize) -> bool {
         let mut cur = self.units[u].parent;
         let mut steps = 0;
         while let Some(p) = cur {
-            if p == target {
+            if p == boss {
                 return true;
             }
             steps += 1;
@@ -249,5 +241,15 @@ impl Directory {
             cur = self.units[p].parent;
         }
         false
+    }
+
+    /// True when unit `u` is `target` itself or below it: in `target`'s chain of subordinate units,
+    /// or in a region strictly inside `target`'s region (a lower level of government).
+    pub fn at_or_below(&self, u: usize, target: usize) -> bool {
+        if u == target {
+            return true;
+        }
+        let (ur, tr) = (self.units[u].region, self.units[target].region);
+        (ur != tr && self.region_within(ur, tr)) || self.is_subordinate(u, target)
     }
 }

@@ -54,6 +54,15 @@ diesel::table! {
         routing_note -> Nullable<Text>,
         routing_note_en -> Nullable<Text>,
         dispatch_unit -> Nullable<Text>,
+        due_at -> Nullable<Timestamp>,
+        accept_deadline -> Nullable<Timestamp>,
+        handle_deadline -> Nullable<Timestamp>,
+        extension -> Text,
+        extension_days -> Nullable<Integer>,
+        outcome -> Nullable<Text>,
+        result -> Nullable<Text>,
+        merged_into -> Nullable<Text>,
+        supervised -> Bool,
     }
 }
 
@@ -68,6 +77,7 @@ diesel::table! {
         note_en -> Nullable<Text>,
         public -> Bool,
         actor -> Nullable<Text>,
+        reason -> Nullable<Text>,
     }
 }
 

@@ -32,6 +32,8 @@ pub struct NewSubmissionRow<'a> {
     pub routing_note: Option<&'a str>,
     pub routing_note_en: Option<&'a str>,
     pub dispatch_unit: Option<&'a str>,
+    pub due_at: Option<NaiveDateTime>,
+    pub accept_deadline: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -59,6 +61,15 @@ pub struct SubmissionRow {
     pub routing_note: Option<String>,
     pub routing_note_en: Option<String>,
     pub dispatch_unit: Option<String>,
+    pub due_at: Option<NaiveDateTime>,
+    pub accept_deadline: Option<NaiveDateTime>,
+    pub handle_deadline: Option<NaiveDateTime>,
+    pub extension: String,
+    pub extension_days: Option<i32>,
+    pub outcome: Option<String>,
+    pub result: Option<String>,
+    pub merged_into: Option<String>,
+    pub supervised: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -72,6 +83,7 @@ pub struct NewEventRow<'a> {
     pub note_en: Option<&'a str>,
     pub public: bool,
     pub actor: Option<&'a str>,
+    pub reason: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -86,6 +98,7 @@ pub struct EventRow {
     pub note_en: Option<String>,
     pub public: bool,
     pub actor: Option<String>,
+    pub reason: Option<String>,
 }
 
 /// Inserts a submission and returns its id.
@@ -180,4 +193,116 @@ pub fn take_contact_quota(conn: &mut DbConn, index: &str, day: &str, limit: i32)
 /// Forgets quota rows of days before `day`.
 pub fn prune_contact_quota(conn: &mut DbConn, day: &str) -> QueryResult<usize> {
     diesel::delete(contact_quota::table.filter(contact_quota::day.lt(day))).execute(conn)
+}
+
+/// What an action changes on a case. `None` leaves a column alone; `Some(None)` clears it.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = submissions)]
+pub struct CaseChanges<'a> {
+    pub state: Option<&'a str>,
+    pub assigned_unit: Option<Option<&'a str>>,
+    pub dispatch_unit: Option<Option<&'a str>>,
+    pub due_at: Option<Option<NaiveDateTime>>,
+    pub handle_deadline: Option<Option<NaiveDateTime>>,
+    pub extension: Option<&'a str>,
+    pub extension_days: Option<Option<i32>>,
+    pub outcome: Option<Option<&'a str>>,
+    pub result: Option<Option<&'a str>>,
+    pub merged_into: Option<Option<&'a str>>,
+    pub supervised: Option<bool>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn update_case(conn: &mut DbConn, id: i64, changes: &CaseChanges<'_>) -> QueryResult<()> {
+    diesel::update(submissions::table.filter(submissions::id.eq(id)))
+        .set(changes)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Whose cases a queue shows.
+pub enum QueueScope<'a> {
+    /// Open cases assigned to any of these units.
+    Units(&'a [String]),
+    /// Cases waiting for dispatch in any of these regions.
+    Dispatch(&'a [String]),
+}
+
+pub struct QueueQuery<'a> {
+    pub scope: QueueScope<'a>,
+    pub state: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub channel: Option<&'a str>,
+    /// Only cases whose deadline is before this moment.
+    pub overdue_at: Option<NaiveDateTime>,
+    /// A piece of the title.
+    pub title_contains: Option<&'a str>,
+    /// Keyset: strictly after this (deadline, id).
+    pub after: Option<(NaiveDateTime, i64)>,
+    pub limit: i64,
+}
+
+const OPEN: [&str; 3] = ["assigned", "accepted", "reopened"];
+
+/// A page of a queue, nearest deadline first. Keyset pagination: stable while cases arrive.
+pub fn queue(conn: &mut DbConn, q: &QueueQuery<'_>) -> QueryResult<Vec<SubmissionRow>> {
+    use submissions::dsl as s;
+    let mut query = s::submissions
+        .select(SubmissionRow::as_select())
+        .filter(s::due_at.is_not_null())
+        .into_boxed();
+    query = match q.scope {
+        QueueScope::Units(units) => query
+            .filter(s::assigned_unit.eq_any(units))
+            .filter(s::state.eq_any(OPEN)),
+        QueueScope::Dispatch(regions) => query
+            .filter(s::region.eq_any(regions))
+            .filter(s::state.eq("pending_dispatch")),
+    };
+    if let Some(v) = q.state {
+        query = query.filter(s::state.eq(v));
+    }
+    if let Some(v) = q.kind {
+        query = query.filter(s::kind.eq(v));
+    }
+    if let Some(v) = q.category {
+        query = query.filter(s::category.eq(v));
+    }
+    if let Some(v) = q.channel {
+        query = query.filter(s::channel.eq(v));
+    }
+    if let Some(at) = q.overdue_at {
+        query = query.filter(s::due_at.lt(at));
+    }
+    if let Some(text) = q.title_contains {
+        let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        query = query.filter(s::title.like(format!("%{escaped}%")).escape('\\'));
+    }
+    if let Some((due, id)) = q.after {
+        query = query.filter(s::due_at.gt(due).or(s::due_at.eq(due).and(s::id.gt(id))));
+    }
+    query
+        .order((s::due_at.asc(), s::id.asc()))
+        .limit(q.limit)
+        .load(conn)
+}
+
+/// How many open cases each state holds, for the queue's scope.
+pub fn queue_counts(conn: &mut DbConn, scope: &QueueScope<'_>) -> QueryResult<Vec<(String, i64)>> {
+    use submissions::dsl as s;
+    let query = s::submissions
+        .group_by(s::state)
+        .select((s::state, diesel::dsl::count_star()))
+        .into_boxed();
+    match scope {
+        QueueScope::Units(units) => query
+            .filter(s::assigned_unit.eq_any(*units))
+            .filter(s::state.eq_any(OPEN))
+            .load(conn),
+        QueueScope::Dispatch(regions) => query
+            .filter(s::region.eq_any(*regions))
+            .filter(s::state.eq("pending_dispatch"))
+            .load(conn),
+    }
 }

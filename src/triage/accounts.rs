@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::catalog::Catalog;
 use crate::domain::kind::{Role, UnitKind};
 use crate::error::AppError;
-use crate::storage::{accounts, Db};
+use crate::storage::{accounts, Db, DbConn};
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 const TOKEN_PREFIX: &str = "mst_";
@@ -175,16 +175,12 @@ const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9q0kK6rF3yq0b7mV1GfN0rE6vX2a8o4Yk2s0mQ3bW1Y";
 
 /// The enabled user an API token belongs to.
-pub fn staff_for_token(db: &Db, token: &str) -> Result<Option<Staff>, AppError> {
+pub fn staff_for_token(conn: &mut DbConn, token: &str) -> Result<Option<Staff>, AppError> {
     let token = token.trim();
     if !token.starts_with(TOKEN_PREFIX) {
         return Ok(None);
     }
-    let hash = token_hash(token);
-    let row = db
-        .get()
-        .and_then(|mut conn| Ok(accounts::user_for_token(&mut conn, &hash)?))?;
-    Ok(row.and_then(staff))
+    Ok(accounts::user_for_token(conn, &token_hash(token))?.and_then(staff))
 }
 
 /// On first start, when no administrator exists, creates `admin` at the top rectification office

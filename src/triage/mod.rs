@@ -1,4 +1,6 @@
-//! Triage: staff accounts and sign-in ([`accounts`]). Queues, case actions, deadlines and
-//! supervision build on these.
+//! Triage: staff accounts and sign-in ([`accounts`]) and working a case ([`cases`]): what staff
+//! see of it and the actions they take.
 
 pub mod accounts;
+pub mod api;
+pub mod cases;

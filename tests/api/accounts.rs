@@ -91,10 +91,13 @@ async fn users_sign_in_and_tokens_work_until_disabled(backend: Backend) {
         let token = accounts::create_token(db, "li.ming")?;
         assert!(token.starts_with("mst_") && token.len() > 40);
         assert_eq!(
-            accounts::staff_for_token(db, &token)?.map(|s| s.username),
+            accounts::staff_for_token(&mut db.get().unwrap(), &token)?.map(|s| s.username),
             Some("li.ming".to_owned())
         );
-        assert_eq!(accounts::staff_for_token(db, "mst_forged")?, None);
+        assert_eq!(
+            accounts::staff_for_token(&mut db.get().unwrap(), "mst_forged")?,
+            None
+        );
         let stored: Vec<String> = app_tokens(db);
         assert!(
             !stored.iter().any(|h| h.contains(&token)),
@@ -106,7 +109,7 @@ async fn users_sign_in_and_tokens_work_until_disabled(backend: Backend) {
             accounts::authenticate(db, "li.ming", "long enough password")?,
             None
         );
-        assert_eq!(accounts::staff_for_token(db, &token)?, None);
+        assert_eq!(accounts::staff_for_token(&mut db.get().unwrap(), &token)?, None);
         assert!(matches!(
             accounts::disable_user(db, "nobody"),
             Err(AccountError::NoSuchUser(_))

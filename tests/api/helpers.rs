@@ -249,3 +249,54 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+impl TestApp {
+    /// Adds a staff account and returns an API token for it.
+    pub async fn staff_token(
+        &self,
+        username: &str,
+        unit: &str,
+        role: minsheng::domain::kind::Role,
+    ) -> String {
+        let (db, catalog) = (self.state.db.clone(), self.state.catalog.clone());
+        let (username, unit) = (username.to_owned(), unit.to_owned());
+        tokio::task::spawn_blocking(move || {
+            use minsheng::triage::accounts;
+            accounts::add_user(&db, &catalog, &username, &unit, role, "a long enough password").unwrap();
+            accounts::create_token(&db, &username).unwrap()
+        })
+        .await
+        .unwrap()
+    }
+
+    pub async fn staff_get(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn staff_act(&self, token: &str, code: &str, action: Value) -> reqwest::Response {
+        let url = self.url(&format!("/api/v1/staff/cases/{code}/actions"));
+        self.client
+            .post(url)
+            .bearer_auth(token)
+            .json(&action)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Submits through the public API and returns (tracking code, access key).
+    pub async fn submit(&self, body: &Value) -> (String, String) {
+        let resp = self.post_json(body).await;
+        assert_eq!(resp.status(), 201);
+        let v: Value = resp.json().await.unwrap();
+        (
+            v["tracking_code"].as_str().unwrap().to_owned(),
+            v["access_key"].as_str().unwrap().to_owned(),
+        )
+    }
+}

@@ -9,5 +9,6 @@ mod api_submissions;
 mod cli;
 mod rate_limits;
 mod routing;
+mod staff;
 mod storage;
 mod web_form;

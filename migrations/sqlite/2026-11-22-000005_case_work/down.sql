@@ -1,0 +1,11 @@
+ALTER TABLE submission_events DROP COLUMN reason;
+DROP INDEX submissions_queue;
+ALTER TABLE submissions DROP COLUMN supervised;
+ALTER TABLE submissions DROP COLUMN merged_into;
+ALTER TABLE submissions DROP COLUMN result;
+ALTER TABLE submissions DROP COLUMN outcome;
+ALTER TABLE submissions DROP COLUMN extension_days;
+ALTER TABLE submissions DROP COLUMN extension;
+ALTER TABLE submissions DROP COLUMN handle_deadline;
+ALTER TABLE submissions DROP COLUMN accept_deadline;
+ALTER TABLE submissions DROP COLUMN due_at;

@@ -1,0 +1,100 @@
+//! The staff JSON API under `/api/v1/staff`, for integrations: a bearer API token identifies the
+//! user. The queue, one case, and actions on it — the same service functions and checks the web
+//! pages use. No token or a bad one is 401; a case outside the caller's reach is 404.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+
+use super::accounts::{self, Staff};
+use super::cases::{self, ActionRequest, QueueParams};
+use crate::error::{ApiError, AppError, ErrorIn};
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::web::lang::negotiate;
+
+/// The member of staff behind the request's bearer token.
+pub struct ApiStaff(pub Staff);
+
+impl FromRequest for ApiStaff {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let lang = negotiate(req);
+        let token = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::to_owned);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let unauthorized = || -> actix_web::Error {
+                let mut resp = ApiError {
+                    error: AppError::Unauthorized,
+                    lang,
+                }
+                .error_response();
+                resp.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer"),
+                );
+                actix_web::error::InternalError::from_response("unauthorized", resp).into()
+            };
+            let (Some(token), Some(state)) = (token, state) else {
+                return Err(unauthorized());
+            };
+            let staff = state
+                .db
+                .read(move |conn| accounts::staff_for_token(conn, &token))
+                .await
+                .map_err(|e| actix_web::Error::from(ApiError { error: e, lang }))?;
+            staff.map(ApiStaff).ok_or_else(unauthorized)
+        })
+    }
+}
+
+pub async fn queue(
+    state: web::Data<AppState>,
+    staff: ApiStaff,
+    lang: Lang,
+    params: web::Query<QueueParams>,
+) -> Result<HttpResponse, ApiError> {
+    let page = cases::queue(state, staff.0, params.into_inner())
+        .await
+        .api(lang)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(page))
+}
+
+pub async fn case(
+    state: web::Data<AppState>,
+    staff: ApiStaff,
+    lang: Lang,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let view = cases::view(state, staff.0, path.into_inner()).await.api(lang)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(view))
+}
+
+pub async fn act(
+    state: web::Data<AppState>,
+    staff: ApiStaff,
+    lang: Lang,
+    path: web::Path<String>,
+    body: web::Json<ActionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let view = cases::act(state, staff.0, path.into_inner(), body.into_inner())
+        .await
+        .api(lang)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(view))
+}
