@@ -31,6 +31,7 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub log: LogSettings,
     pub limits: LimitSettings,
+    pub sweeper: SweeperSettings,
     /// Which environment was loaded (`local`, `production`, ...); not a key in any file.
     #[serde(skip)]
     pub environment: String,
@@ -88,6 +89,12 @@ pub struct LimitSettings {
     pub track_per_minute: u32,
     pub contact_per_day: u32,
     pub max_tracked_clients: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweeperSettings {
+    pub interval_secs: u64,
 }
 
 /// A configuration problem, naming the layer it came from.

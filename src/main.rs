@@ -64,6 +64,12 @@ enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Flag open cases past their deadline, once, and queue supervision notices.
+    Sweep {
+        /// Sweep as if at this moment (RFC 3339), e.g. to replay a missed run.
+        #[arg(long)]
+        as_of: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -142,6 +148,7 @@ fn main() -> ExitCode {
                 eprintln!("This token is shown only once. Send it as `Authorization: Bearer <token>`.");
             }),
         Command::Audit(AuditCommand::Verify) => audit_verify(&settings),
+        Command::Sweep { as_of } => sweep(&settings, as_of.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -313,6 +320,23 @@ fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
             println!("disabled {username}");
         }
     }
+    Ok(())
+}
+
+fn sweep(settings: &Settings, as_of: Option<&str>) -> anyhow::Result<()> {
+    let as_of = match as_of {
+        Some(text) => chrono::DateTime::parse_from_rfc3339(text)
+            .map_err(|e| anyhow::anyhow!("--as-of `{text}` is not RFC 3339: {e}"))?
+            .with_timezone(&chrono::Utc),
+        None => chrono::Utc::now(),
+    };
+    let (db, catalog) = with_db(settings)?;
+    let router = load_router(settings, &catalog)?;
+    let report = minsheng::triage::sweeper::sweep(&db, &catalog, &router.directory, as_of)?;
+    println!(
+        "flagged {} overdue case(s), queued {} notice(s)",
+        report.flagged, report.notices
+    );
     Ok(())
 }
 

@@ -150,12 +150,14 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until the server stops, running housekeeping alongside.
+    /// Serves until the server stops, running housekeeping and the sweeper alongside.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let housekeeping = housekeeping(self.state.clone());
+        let sweeper = sweeper(self.state.clone());
         tokio::select! {
             result = self.server => result.context("HTTP server failed"),
             () = housekeeping => Ok(()),
+            () = sweeper => Ok(()),
         }
     }
 }
@@ -173,6 +175,28 @@ async fn housekeeping(state: web::Data<AppState>) {
             .await;
         if let Err(e) = pruned {
             e.log();
+        }
+    }
+}
+
+/// Every `sweeper.interval_secs`: flag what ran past its deadline (see [`triage::sweeper`]).
+async fn sweeper(state: web::Data<AppState>) {
+    let secs = state.settings.sweeper.interval_secs;
+    if secs == 0 {
+        return std::future::pending().await;
+    }
+    let mut tick = tokio::time::interval(Duration::from_secs(secs));
+    loop {
+        tick.tick().await;
+        let s = state.clone();
+        let run = actix_web::rt::task::spawn_blocking(move || {
+            triage::sweeper::sweep(&s.db, &s.catalog, &s.router.directory, chrono::Utc::now())
+        })
+        .await;
+        match run {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => e.log(),
+            Err(e) => tracing::error!(error.cause = %e, "sweeper task failed"),
         }
     }
 }

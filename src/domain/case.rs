@@ -150,13 +150,6 @@ pub enum Refusal {
     Conflict,
 }
 
-fn open(state: State) -> bool {
-    matches!(
-        state,
-        State::Assigned | State::Accepted | State::Reopened | State::PendingDispatch
-    )
-}
-
 /// Checks `action` by `role` at `reach` on a case; returns the state that follows.
 pub fn check(action: Action, role: Role, reach: Reach, case: CaseFacts) -> Result<State, Refusal> {
     use Action::*;
@@ -196,7 +189,7 @@ pub fn check(action: Action, role: Role, reach: Reach, case: CaseFacts) -> Resul
         Resolve if s == State::Accepted => State::Resolved,
         Merge if matches!(s, State::Assigned | State::Accepted | State::Reopened) => State::Merged,
         Dispatch if s == State::PendingDispatch => State::Assigned,
-        Supervise if open(s) => s,
+        Supervise if s.is_open() => s,
         // Identity of other kinds is shown to the unit anyway; revealing is for reports.
         RevealIdentity if case.kind == Kind::Report => s,
         _ => return Err(Refusal::Conflict),
@@ -263,7 +256,7 @@ mod tests {
                                 }
                                 if r.is_ok() {
                                     allowed += 1;
-                                    assert!(open(state) || action == Action::RevealIdentity);
+                                    assert!(state.is_open() || action == Action::RevealIdentity);
                                 }
                                 if matches!(state, State::Closed | State::Merged | State::Rejected)
                                     && action != Action::RevealIdentity

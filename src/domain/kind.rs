@@ -75,6 +75,16 @@ code_enum!(
     Role { Handler = "handler", Supervisor = "supervisor", Dispatcher = "dispatcher", Admin = "admin" }
 );
 
+impl State {
+    /// Still waiting for someone to act: its deadline runs and the sweeper watches it.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            State::Assigned | State::Accepted | State::Reopened | State::PendingDispatch
+        )
+    }
+}
+
 impl Kind {
     /// Only misconduct reports may be sent without any identity.
     pub fn may_be_anonymous(self) -> bool {

@@ -192,6 +192,7 @@ struct StatusOut {
     assigned_unit: Option<UnitRef>,
     created_at: String,
     updated_at: String,
+    overdue: bool,
     timeline: Vec<TimelineOut>,
 }
 
@@ -241,6 +242,7 @@ pub async fn get_submission(
         category: s.category,
         region: s.region,
         state: s.state,
+        overdue: s.overdue,
     };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

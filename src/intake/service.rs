@@ -32,6 +32,8 @@ pub struct CaseStatus {
     pub assigned_unit: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Open and past its deadline: shown honestly to the citizen.
+    pub overdue: bool,
     pub timeline: Vec<TimelineEntry>,
 }
 
@@ -217,6 +219,8 @@ pub async fn status(state: &AppState, code: &str, key: &str) -> Result<CaseStatu
                 return Err(AppError::NotFound);
             }
             let events = submissions::events(conn, row.id, true)?;
+            let open = State::from_code(&row.state).is_some_and(State::is_open);
+            let overdue = open && row.due_at.is_some_and(|d| d < Utc::now().naive_utc());
             Ok(CaseStatus {
                 tracking_code: row.tracking_code,
                 kind: row.kind,
@@ -226,6 +230,7 @@ pub async fn status(state: &AppState, code: &str, key: &str) -> Result<CaseStatu
                 assigned_unit: row.assigned_unit,
                 created_at: row.created_at,
                 updated_at: row.updated_at,
+                overdue,
                 timeline: events
                     .into_iter()
                     .map(|e| TimelineEntry {

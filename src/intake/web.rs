@@ -385,6 +385,7 @@ struct StatusView {
     unit: Option<String>,
     created_at: String,
     updated_at: String,
+    overdue: bool,
     timeline: Vec<EntryView>,
 }
 
@@ -421,6 +422,7 @@ fn status_view(state: &AppState, s: CaseStatus, lang: Lang) -> StatusView {
             .map(|u| name(c.unit(u).map(|x| x as &dyn Named), u)),
         created_at: beijing_time(s.created_at),
         updated_at: beijing_time(s.updated_at),
+        overdue: s.overdue,
         timeline: s
             .timeline
             .into_iter()

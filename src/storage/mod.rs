@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod connection;
 pub mod migrations;
+pub mod outbox;
 pub mod pool;
 pub mod reference;
 pub mod schema;

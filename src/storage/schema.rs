@@ -63,6 +63,7 @@ diesel::table! {
         result -> Nullable<Text>,
         merged_into -> Nullable<Text>,
         supervised -> Bool,
+        overdue_for -> Nullable<Timestamp>,
     }
 }
 
@@ -128,3 +129,21 @@ diesel::table! {
 
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(users, api_tokens);
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        template -> Text,
+        recipient -> Text,
+        case_code -> Nullable<Text>,
+        payload -> Text,
+        lang -> Text,
+        status -> Text,
+        attempts -> Integer,
+        created_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}

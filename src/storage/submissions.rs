@@ -70,6 +70,7 @@ pub struct SubmissionRow {
     pub result: Option<String>,
     pub merged_into: Option<String>,
     pub supervised: bool,
+    pub overdue_for: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -305,4 +306,40 @@ pub fn queue_counts(conn: &mut DbConn, scope: &QueueScope<'_>) -> QueryResult<Ve
             .filter(s::state.eq("pending_dispatch"))
             .load(conn),
     }
+}
+
+/// Open cases whose deadline passed before `as_of` and that were not yet flagged for it.
+pub fn overdue_candidates(
+    conn: &mut DbConn,
+    as_of: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<SubmissionRow>> {
+    use submissions::dsl as s;
+    s::submissions
+        .select(SubmissionRow::as_select())
+        .filter(s::state.eq_any(["assigned", "accepted", "reopened", "pending_dispatch"]))
+        .filter(s::due_at.lt(as_of))
+        .filter(s::overdue_for.is_null().or(s::overdue_for.ne(s::due_at)))
+        .order((s::due_at.asc(), s::id.asc()))
+        .limit(limit)
+        .load(conn)
+}
+
+/// Flags a case overdue for its current deadline. False when it was flagged meanwhile (by
+/// another instance): the conditional update lets exactly one sweeper win.
+pub fn claim_overdue(conn: &mut DbConn, id: i64, due: NaiveDateTime, at: NaiveDateTime) -> QueryResult<bool> {
+    use submissions::dsl as s;
+    diesel::update(
+        s::submissions
+            .filter(s::id.eq(id))
+            .filter(s::due_at.eq(due))
+            .filter(s::overdue_for.is_null().or(s::overdue_for.ne(due))),
+    )
+    .set((
+        s::overdue_for.eq(due),
+        s::supervised.eq(true),
+        s::updated_at.eq(at),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
 }

@@ -182,10 +182,7 @@ fn build_view(ctx: &Ctx, conn: &mut DbConn, row: SubmissionRow, reveal: bool) ->
     };
     let events = submissions::events(conn, row.id, false)?;
     let now = Utc::now().naive_utc();
-    let open = matches!(
-        f.state,
-        State::Assigned | State::Accepted | State::Reopened | State::PendingDispatch
-    );
+    let open = f.state.is_open();
     Ok(CaseView {
         allowed_actions: Action::ALL
             .iter()

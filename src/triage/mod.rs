@@ -1,6 +1,7 @@
 //! Triage: staff accounts and sign-in ([`accounts`]) and working a case ([`cases`]): what staff
-//! see of it and the actions they take.
+//! see of it and the actions they take; the [`sweeper`] that supervises what runs late.
 
 pub mod accounts;
 pub mod api;
 pub mod cases;
+pub mod sweeper;

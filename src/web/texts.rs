@@ -83,6 +83,7 @@ pub struct Texts {
     pub status_updated: &'static str,
     pub timeline_heading: &'static str,
     pub time_zone_note: &'static str,
+    pub overdue_label: &'static str,
 
     pub back_home: &'static str,
     pub error_title: &'static str,
@@ -167,6 +168,7 @@ pub static ZH: Texts = Texts {
     status_updated: "最近更新",
     timeline_heading: "办理过程",
     time_zone_note: "时间为北京时间。",
+    overdue_label: "已超过办理期限，正在督办",
 
     back_home: "返回首页",
     error_title: "出错了",
@@ -251,6 +253,7 @@ pub static EN: Texts = Texts {
     status_updated: "Last update",
     timeline_heading: "What has happened",
     time_zone_note: "Times are Beijing time.",
+    overdue_label: "Past its deadline; under supervision",
 
     back_home: "Back to the home page",
     error_title: "Something went wrong",

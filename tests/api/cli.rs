@@ -385,6 +385,15 @@ fn staff_accounts_tokens_and_audit_from_the_command_line() {
         .status
         .success());
 
+    let swept = run(&["sweep", "--as-of", "2030-01-01T00:00:00+08:00"], None);
+    assert!(
+        swept.status.success(),
+        "{}",
+        String::from_utf8_lossy(&swept.stderr)
+    );
+    assert!(String::from_utf8_lossy(&swept.stdout).contains("flagged 0 overdue case(s)"));
+    assert!(!run(&["sweep", "--as-of", "next tuesday"], None).status.success());
+
     let verify = run(&["audit", "verify"], None);
     assert!(
         verify.status.success(),

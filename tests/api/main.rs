@@ -11,4 +11,5 @@ mod rate_limits;
 mod routing;
 mod staff;
 mod storage;
+mod sweeper;
 mod web_form;

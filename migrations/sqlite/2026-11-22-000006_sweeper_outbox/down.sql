@@ -1,0 +1,3 @@
+DROP TABLE outbox;
+DROP INDEX submissions_due;
+ALTER TABLE submissions DROP COLUMN overdue_for;

@@ -1,0 +1,116 @@
+//! The sweeper (督办): finds open cases whose deadline has passed, marks each overdue once per
+//! deadline, adds a supervision event to its timeline, and queues a notice to the unit holding it
+//! and to that unit's superior (outbox rows; sending is the mail worker's).
+//!
+//! Running it twice changes nothing the second time, and two instances never process the same
+//! case twice: each case is claimed with a conditional update that only one of them can win.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::catalog::Catalog;
+use crate::domain::calendar::beijing;
+use crate::error::AppError;
+use crate::routing::Directory;
+use crate::storage::outbox::{self, NewMail};
+use crate::storage::submissions::{self, NewEventRow};
+use crate::storage::Db;
+
+/// How many candidates are read per round.
+const PAGE: i64 = 200;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    pub flagged: usize,
+    pub notices: usize,
+}
+
+/// Sweeps as if at `as_of` (normally now; `minsheng sweep --as-of` replays another moment).
+pub fn sweep(
+    db: &Db,
+    catalog: &Catalog,
+    dir: &Directory,
+    as_of: DateTime<Utc>,
+) -> Result<SweepReport, AppError> {
+    let mut report = SweepReport::default();
+    let at = as_of.naive_utc();
+    // Each round's candidates are either claimed here or by someone else; either way they leave
+    // the candidate set, so the rounds end. The bound guards against a case whose deadline keeps
+    // moving under us.
+    for _ in 0..10_000 {
+        let candidates = {
+            let mut conn = db.get()?;
+            submissions::overdue_candidates(&mut conn, at, PAGE)?
+        };
+        if candidates.is_empty() {
+            break;
+        }
+        for case in candidates {
+            let Some(due) = case.due_at else { continue };
+            let holder = case.assigned_unit.clone().or(case.dispatch_unit.clone());
+            let recipients: Vec<(String, String)> = holder
+                .iter()
+                .filter_map(|u| dir.unit(u))
+                .flat_map(|u| std::iter::once(u).chain(dir.units[u].parent))
+                .filter_map(|u| {
+                    catalog
+                        .unit(&dir.units[u].code)
+                        .map(|x| (x.code.clone(), x.email.clone()))
+                })
+                .collect();
+            let due_day = due
+                .and_utc()
+                .with_timezone(&beijing())
+                .format("%Y-%m-%d")
+                .to_string();
+            let outcome = db.write_sync(move |conn| {
+                if !submissions::claim_overdue(conn, case.id, due, at)? {
+                    return Ok(None);
+                }
+                submissions::record_event(
+                    conn,
+                    &case.tracking_code,
+                    &NewEventRow {
+                        submission_id: case.id,
+                        at,
+                        action: "overdue",
+                        state: &case.state,
+                        note: Some("已超过办理期限，已督办。"),
+                        note_en: Some("Past its deadline; now under supervision."),
+                        public: true,
+                        actor: None,
+                        reason: Some(&format!("deadline {due_day}")),
+                    },
+                )?;
+                for (unit, email) in &recipients {
+                    let payload =
+                        json!({"tracking_code": case.tracking_code, "unit": unit, "deadline": due_day});
+                    outbox::enqueue(
+                        conn,
+                        &NewMail {
+                            template: "overdue_notice",
+                            recipient: email,
+                            case_code: Some(&case.tracking_code),
+                            payload: &payload,
+                            lang: "zh-CN",
+                            at,
+                        },
+                    )?;
+                }
+                Ok(Some(recipients.len()))
+            })?;
+            if let Some(notices) = outcome {
+                report.flagged += 1;
+                report.notices += notices;
+            }
+        }
+    }
+    if report.flagged > 0 {
+        tracing::info!(
+            flagged = report.flagged,
+            notices = report.notices,
+            "sweeper flagged overdue cases"
+        );
+    }
+    Ok(report)
+}
