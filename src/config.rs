@@ -88,6 +88,8 @@ pub struct LimitSettings {
     pub track_burst: u32,
     pub track_per_minute: u32,
     pub contact_per_day: u32,
+    pub login_burst: u32,
+    pub login_per_minute: u32,
     pub max_tracked_clients: usize,
 }
 

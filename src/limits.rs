@@ -19,6 +19,8 @@ use crate::error::AppError;
 pub struct Limits {
     submit: DefaultKeyedRateLimiter<IpAddr>,
     track: DefaultKeyedRateLimiter<IpAddr>,
+    login_ip: DefaultKeyedRateLimiter<IpAddr>,
+    login_user: DefaultKeyedRateLimiter<String>,
     max_clients: usize,
     last_sweep_secs: AtomicU64,
     pub contact_per_day: u32,
@@ -35,6 +37,8 @@ impl Limits {
         Limits {
             submit: RateLimiter::keyed(quota(s.submit_per_minute, s.submit_burst)),
             track: RateLimiter::keyed(quota(s.track_per_minute, s.track_burst)),
+            login_ip: RateLimiter::keyed(quota(s.login_per_minute, s.login_burst)),
+            login_user: RateLimiter::keyed(quota(s.login_per_minute, s.login_burst)),
             max_clients: s.max_tracked_clients.max(1),
             last_sweep_secs: AtomicU64::new(0),
             contact_per_day: s.contact_per_day,
@@ -51,11 +55,21 @@ impl Limits {
         self.check(&self.track, client)
     }
 
-    fn check(&self, limiter: &DefaultKeyedRateLimiter<IpAddr>, client: IpAddr) -> Result<(), AppError> {
+    /// One sign-in attempt from `client` for `username`; both must have attempts left.
+    pub fn check_login(&self, client: IpAddr, username: &str) -> Result<(), AppError> {
+        self.check(&self.login_ip, client)?;
+        self.check(&self.login_user, username.to_lowercase())
+    }
+
+    fn check<K: std::hash::Hash + Eq + Clone>(
+        &self,
+        limiter: &DefaultKeyedRateLimiter<K>,
+        key: K,
+    ) -> Result<(), AppError> {
         if limiter.len() >= self.max_clients {
             self.sweep_at_most_once_a_second();
         }
-        limiter.check_key(&client).map_err(|not_until| {
+        limiter.check_key(&key).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             AppError::RateLimited {
                 retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
@@ -81,10 +95,12 @@ impl Limits {
 
     /// Forgets clients whose limits have fully refilled and returns the memory.
     pub fn housekeeping(&self) {
-        for limiter in [&self.submit, &self.track] {
+        for limiter in [&self.submit, &self.track, &self.login_ip] {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
+        self.login_user.retain_recent();
+        self.login_user.shrink_to_fit();
     }
 
     /// How many clients the limiters remember now.
@@ -104,6 +120,8 @@ mod tests {
             track_burst: 1,
             track_per_minute: 1,
             contact_per_day: 5,
+            login_burst: 2,
+            login_per_minute: 1,
             max_tracked_clients: 100,
         }
     }
@@ -120,6 +138,25 @@ mod tests {
             other => panic!("expected a limit, got {other:?}"),
         }
         assert!(limits.check_submit(b).is_ok());
+    }
+
+    #[test]
+    fn sign_in_attempts_are_limited_per_address_and_per_username() {
+        let limits = Limits::new(&settings());
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        let c: IpAddr = "10.0.0.3".parse().unwrap();
+        assert!(limits.check_login(a, "li").is_ok());
+        assert!(limits.check_login(a, "wang").is_ok());
+        assert!(
+            limits.check_login(a, "zhao").is_err(),
+            "the address is out of attempts"
+        );
+        assert!(limits.check_login(b, "li").is_ok());
+        assert!(
+            limits.check_login(c, "LI").is_err(),
+            "the username is out of attempts, from anywhere"
+        );
     }
 
     #[test]

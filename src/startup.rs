@@ -233,6 +233,17 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/track", web::get().to(intake::web::track_form))
         .route("/track", web::post().to(intake::web::track))
         .service(
+            web::scope("/handler")
+                .wrap(from_fn(triage::session::renew))
+                .route("", web::get().to(triage::web::queue))
+                .route("/login", web::get().to(triage::web::login_form))
+                .route("/login", web::post().to(triage::web::login))
+                .route("/logout", web::post().to(triage::web::logout))
+                .route("/supervision", web::get().to(triage::web::supervision))
+                .route("/cases/{tracking_code}", web::get().to(triage::web::case))
+                .route("/cases/{tracking_code}/actions", web::post().to(triage::web::act)),
+        )
+        .service(
             web::scope("/api/v1")
                 .route("/catalog", web::get().to(intake::api::catalog))
                 .route("/submissions", web::post().to(intake::api::create_submission))

@@ -4,4 +4,7 @@
 pub mod accounts;
 pub mod api;
 pub mod cases;
+pub mod session;
 pub mod sweeper;
+pub mod texts;
+pub mod web;

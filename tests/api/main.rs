@@ -7,6 +7,7 @@ mod accounts;
 mod api_errors;
 mod api_submissions;
 mod cli;
+mod handler_web;
 mod rate_limits;
 mod routing;
 mod staff;
