@@ -64,6 +64,17 @@ enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Fill the database with demo cases (for trying and measuring the queue).
+    SeedDemo {
+        /// How many cases in all.
+        #[arg(long, default_value_t = 10_000)]
+        cases: usize,
+        /// The unit that gets `--unit-open` open cases.
+        #[arg(long, default_value = "370983-police")]
+        unit: String,
+        #[arg(long, default_value_t = 500)]
+        unit_open: usize,
+    },
     /// Flag open cases past their deadline, once, and queue supervision notices.
     Sweep {
         /// Sweep as if at this moment (RFC 3339), e.g. to replay a missed run.
@@ -149,6 +160,11 @@ fn main() -> ExitCode {
             }),
         Command::Audit(AuditCommand::Verify) => audit_verify(&settings),
         Command::Sweep { as_of } => sweep(&settings, as_of.as_deref()),
+        Command::SeedDemo {
+            cases,
+            unit,
+            unit_open,
+        } => seed_demo(&settings, cases, &unit, unit_open),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -320,6 +336,23 @@ fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
             println!("disabled {username}");
         }
     }
+    Ok(())
+}
+
+fn seed_demo(settings: &Settings, cases: usize, unit: &str, unit_open: usize) -> anyhow::Result<()> {
+    let (db, catalog) = with_db(settings)?;
+    let started = std::time::Instant::now();
+    let plan = minsheng::triage::seed::SeedPlan {
+        cases,
+        unit,
+        unit_open: unit_open.min(cases),
+    };
+    let n = minsheng::triage::seed::seed(&db, &catalog, &plan)?;
+    println!(
+        "seeded {n} cases ({} open at {unit}) in {:.1} s",
+        plan.unit_open,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -103,6 +103,7 @@ impl Application {
             limits,
             router,
             sla,
+            queue_counts: Default::default(),
         });
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {

@@ -19,4 +19,6 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     pub router: Arc<Router>,
     pub sla: Arc<Sla>,
+    /// Per-queue counts of open cases, kept a few seconds.
+    pub queue_counts: crate::triage::cases::CountsCache,
 }

@@ -343,3 +343,9 @@ pub fn claim_overdue(conn: &mut DbConn, id: i64, due: NaiveDateTime, at: NaiveDa
     .execute(conn)
     .map(|n| n == 1)
 }
+
+/// Inserts many submissions in one statement (bulk loading: demo data, benchmarks).
+pub fn insert_many(conn: &mut DbConn, rows: &[NewSubmissionRow<'_>]) -> QueryResult<usize> {
+    let statement = diesel::insert_into(submissions::table).values(rows);
+    on_each_backend!(conn, |c| statement.execute(c))
+}

@@ -3,6 +3,7 @@
 //! reach, changes the case, and leaves an event on its timeline (and so in the audit log), all in
 //! one transaction. The staff API and (later) the handler's pages call these same functions.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -388,10 +389,12 @@ pub async fn act(
         state: state.clone(),
         staff: Arc::new(staff),
     };
-    state
+    let view = state
         .db
         .write(move |conn| perform(&ctx, conn, &code, action, &req))
-        .await
+        .await?;
+    state.queue_counts.clear();
+    Ok(view)
 }
 
 fn perform(
@@ -648,7 +651,7 @@ pub struct QueueItem {
 pub struct QueuePage {
     pub cases: Vec<QueueItem>,
     pub next_cursor: Option<String>,
-    pub counts: std::collections::BTreeMap<String, i64>,
+    pub counts: BTreeMap<String, i64>,
 }
 
 pub const QUEUE_PAGE: i64 = 50;
@@ -702,7 +705,9 @@ pub async fn queue(
     };
     let codes = scope_codes(&state.router.directory, &staff);
     let dispatch = staff.role == Role::Dispatcher;
-    state
+    let cache_key = format!("{}:{}", staff.role, staff.unit);
+    let cached = state.queue_counts.get(&cache_key);
+    let page = state
         .db
         .read(move |conn| {
             let now = Utc::now();
@@ -730,7 +735,10 @@ pub async fn queue(
             } else {
                 None
             };
-            let counts = submissions::queue_counts(conn, &q.scope)?.into_iter().collect();
+            let counts = match cached {
+                Some(c) => c,
+                None => submissions::queue_counts(conn, &q.scope)?.into_iter().collect(),
+            };
             let cases = rows
                 .into_iter()
                 .map(|r| QueueItem {
@@ -754,5 +762,39 @@ pub async fn queue(
                 counts,
             })
         })
-        .await
+        .await?;
+    state.queue_counts.put(cache_key, page.counts.clone());
+    Ok(page)
+}
+
+/// Counts of open cases per state, per queue, kept for a few seconds: counting a unit's 50,000
+/// open cases on every page view would cost more than the page itself. Any action clears it.
+#[derive(Default)]
+pub struct CountsCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, BTreeMap<String, i64>)>>,
+}
+
+impl CountsCache {
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(5);
+    const MAX_ENTRIES: usize = 10_000;
+
+    fn get(&self, key: &str) -> Option<BTreeMap<String, i64>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < Self::TTL)
+            .map(|(_, c)| c.clone())
+    }
+
+    fn put(&self, key: String, counts: BTreeMap<String, i64>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.retain(|_, (at, _)| at.elapsed() < Self::TTL);
+        }
+        entries.insert(key, (std::time::Instant::now(), counts));
+    }
+
+    pub fn clear(&self) {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
 }
