@@ -2,8 +2,8 @@
 # Queue benchmark (issue #4): one unit with 50,000 open cases among 1,000,000, on SQLite or
 # PostgreSQL. Release build; `minsheng seed-demo`; then wrk with 16 connections for 20 s against
 # the staff API's queue (bearer token), the same filtered to overdue cases, and the handler's queue
-# page (signed-in session cookie); and, in the same run, against a trivial actix-web GET as the
-# baseline. Prints each run and the ratios.
+# page (signed-in session cookie), after a 5 s warm-up that is not counted; and, in the same run,
+# against a trivial actix-web GET as the baseline. Prints each run and the ratios.
 #
 # Usage: scripts/bench-queue.sh [sqlite|postgres]   (CASES=1000000 UNIT_OPEN=50000 DURATION=20s
 #        CONNECTIONS=16; PostgreSQL at MINSHENG_BENCH_PG, default postgres://postgres@127.0.0.1:5432)
@@ -68,6 +68,9 @@ SESSION=$(awk '$6 == "ms_staff" {print $7}' "$jar")
 [ -n "$SESSION" ] || { echo "could not sign in" >&2; exit 1; }
 check=$(curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:18092/api/v1/staff/queue | python3 -c "import json,sys; d=json.load(sys.stdin); print(len(d['cases']), d['counts'])")
 echo "first page: $check"
+
+# Warm up (connections, caches) for a few seconds; not counted.
+wrk -t"$THREADS" -c"$CONNECTIONS" -d5s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:18092/api/v1/staff/queue" >/dev/null
 
 api=$(run_wrk "http://127.0.0.1:18092/api/v1/staff/queue" "Authorization: Bearer $TOKEN")
 overdue=$(run_wrk "http://127.0.0.1:18092/api/v1/staff/queue?overdue=true" "Authorization: Bearer $TOKEN")

@@ -254,6 +254,10 @@ pub fn queue(conn: &mut DbConn, q: &QueueQuery<'_>) -> QueryResult<Vec<Submissio
         .filter(s::due_at.is_not_null())
         .into_boxed();
     query = match q.scope {
+        // One unit: a plain equality lets the (unit, deadline) index serve the order and the limit.
+        QueueScope::Units([unit]) => query
+            .filter(s::assigned_unit.eq(unit))
+            .filter(s::state.eq_any(OPEN)),
         QueueScope::Units(units) => query
             .filter(s::assigned_unit.eq_any(units))
             .filter(s::state.eq_any(OPEN)),
@@ -281,7 +285,8 @@ pub fn queue(conn: &mut DbConn, q: &QueueQuery<'_>) -> QueryResult<Vec<Submissio
         query = query.filter(s::title.like(format!("%{escaped}%")).escape('\\'));
     }
     if let Some((due, id)) = q.after {
-        query = query.filter(s::due_at.gt(due).or(s::due_at.eq(due).and(s::id.gt(id))));
+        // `due_at >= due` first, so the index range starts at the cursor instead of the beginning.
+        query = query.filter(s::due_at.ge(due).and(s::due_at.gt(due).or(s::id.gt(id))));
     }
     query
         .order((s::due_at.asc(), s::id.asc()))
@@ -297,6 +302,10 @@ pub fn queue_counts(conn: &mut DbConn, scope: &QueueScope<'_>) -> QueryResult<Ve
         .select((s::state, diesel::dsl::count_star()))
         .into_boxed();
     match scope {
+        QueueScope::Units([unit]) => query
+            .filter(s::assigned_unit.eq(unit))
+            .filter(s::state.eq_any(OPEN))
+            .load(conn),
         QueueScope::Units(units) => query
             .filter(s::assigned_unit.eq_any(*units))
             .filter(s::state.eq_any(OPEN))

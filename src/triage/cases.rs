@@ -771,19 +771,26 @@ pub async fn queue(
 /// open cases on every page view would cost more than the page itself. Any action clears it.
 #[derive(Default)]
 pub struct CountsCache {
-    entries: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, BTreeMap<String, i64>)>>,
+    entries: std::sync::Mutex<std::collections::HashMap<String, CountsEntry>>,
 }
+
+type CountsEntry = (std::time::Instant, BTreeMap<String, i64>);
 
 impl CountsCache {
     pub const TTL: std::time::Duration = std::time::Duration::from_secs(5);
     const MAX_ENTRIES: usize = 10_000;
 
+    /// The counts if fresh. When they have expired, the first caller is told to recount while the
+    /// others keep getting the old counts until it is done, so expiry never sends every
+    /// concurrent request to count at once.
     fn get(&self, key: &str) -> Option<BTreeMap<String, i64>> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries
-            .get(key)
-            .filter(|(at, _)| at.elapsed() < Self::TTL)
-            .map(|(_, c)| c.clone())
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = entries.get_mut(key)?;
+        if entry.0.elapsed() < Self::TTL {
+            return Some(entry.1.clone());
+        }
+        entry.0 = std::time::Instant::now();
+        None
     }
 
     fn put(&self, key: String, counts: BTreeMap<String, i64>) {

@@ -11,7 +11,7 @@ use crate::domain::kind::{Kind, State};
 use crate::domain::{AccessKey, TrackingCode};
 use crate::error::AppError;
 use crate::storage::submissions::{self, NewSubmissionRow};
-use crate::storage::Db;
+use crate::storage::{BackendKind, Db};
 
 /// Rows per insert statement (SQLite allows 32,766 bound values; a row has 27).
 const BATCH: usize = 1_000;
@@ -80,6 +80,15 @@ pub fn seed(db: &Db, catalog: &Catalog, plan: &SeedPlan<'_>) -> Result<usize, Ap
         })?;
         done += n;
     }
+    // Fresh statistics after a bulk load, so the planner knows what the table now holds (and, on
+    // PostgreSQL, the vacuum that autovacuum would otherwise start in the middle of a measurement).
+    let mut conn = db.get()?;
+    let sql = match db.backend() {
+        BackendKind::Sqlite => "ANALYZE",
+        BackendKind::Postgres => "VACUUM ANALYZE submissions",
+    };
+    diesel::connection::SimpleConnection::batch_execute(&mut *conn, sql)
+        .map_err(|e| AppError::Internal(e.into()))?;
     Ok(done)
 }
 
