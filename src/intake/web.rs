@@ -19,7 +19,7 @@ use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::client::ClientIp;
 use crate::web::csrf;
-use crate::web::pages::{render, set_retry_after, Chrome, PageError, PageResult};
+use crate::web::pages::{render_private, set_retry_after, Chrome, PageError, PageResult};
 use crate::web::texts::{state_label, texts, Texts};
 
 const RECEIPT_COOKIE: &str = "ms_receipt";
@@ -216,21 +216,8 @@ fn submit_page(
     }
 }
 
-/// Sends a page with a fresh CSRF cookie if the browser has none; never cached.
-fn respond(status: StatusCode, page: &impl Template, cookie: Option<Cookie<'static>>) -> HttpResponse {
-    let mut resp = render(status, page);
-    resp.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    if let Some(c) = cookie {
-        let _ = resp.add_cookie(&c);
-    }
-    resp
-}
-
 pub async fn submit_form(req: HttpRequest, state: web::Data<AppState>, lang: Lang) -> HttpResponse {
-    let token = csrf::issue(&req, &state.vault, state.settings.security.secure_cookies);
+    let token = csrf::issue_for(&req, &state);
     let mut form = SubmitForm::default();
     // A link from the home page may preselect the kind (`/submit?kind=report`).
     if let Ok(q) = web::Query::<BTreeMap<String, String>>::from_query(req.query_string()) {
@@ -239,7 +226,7 @@ pub async fn submit_form(req: HttpRequest, state: web::Data<AppState>, lang: Lan
         }
     }
     let page = submit_page(&state, lang, form, token.token, &FieldErrors::default(), None);
-    respond(StatusCode::OK, &page, token.cookie)
+    render_private(StatusCode::OK, &page, token.cookie)
 }
 
 #[derive(Serialize, Deserialize)]
@@ -262,12 +249,12 @@ pub async fn submit(
         tracing::info!("honeypot filled; submission dropped");
         return Err(PageError::new(AppError::Malformed("honeypot".into()), lang));
     }
-    let token = csrf::issue(&req, &state.vault, state.settings.security.secure_cookies);
+    let token = csrf::issue_for(&req, &state);
     // Whatever goes wrong below, the form comes back with everything typed still in it.
     let again = |status: StatusCode, errors: &FieldErrors, err: Option<&AppError>| {
         let banner = err.map(|e| e.message(lang).to_owned());
         let page = submit_page(&state, lang, form.clone(), token.token.clone(), errors, banner);
-        let mut resp = respond(status, &page, token.cookie.clone());
+        let mut resp = render_private(status, &page, token.cookie.clone());
         set_retry_after(&mut resp, err.and_then(AppError::retry_after));
         resp
     };
@@ -339,7 +326,7 @@ pub async fn receipt(req: HttpRequest, state: web::Data<AppState>, lang: Lang) -
         chrome: Chrome::new(lang, RECEIPT_PATH),
         receipt,
     };
-    let mut resp = respond(StatusCode::OK, &page, None);
+    let mut resp = render_private(StatusCode::OK, &page, None);
     let mut gone = Cookie::build(RECEIPT_COOKIE, "").path(RECEIPT_PATH).finish();
     gone.make_removal();
     let _ = resp.add_cookie(&gone);
@@ -357,7 +344,7 @@ struct TrackPage {
 }
 
 pub async fn track_form(req: HttpRequest, state: web::Data<AppState>, lang: Lang) -> HttpResponse {
-    let token = csrf::issue(&req, &state.vault, state.settings.security.secure_cookies);
+    let token = csrf::issue_for(&req, &state);
     let page = TrackPage {
         t: texts(lang),
         chrome: Chrome::new(lang, "/track"),
@@ -365,7 +352,7 @@ pub async fn track_form(req: HttpRequest, state: web::Data<AppState>, lang: Lang
         code: String::new(),
         banner: None,
     };
-    respond(StatusCode::OK, &page, token.cookie)
+    render_private(StatusCode::OK, &page, token.cookie)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -449,7 +436,7 @@ pub async fn track(
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
-    let token = csrf::issue(&req, &state.vault, state.settings.security.secure_cookies);
+    let token = csrf::issue_for(&req, &state);
     let again = |status: StatusCode, banner: String, retry_after: Option<u64>| {
         let page = TrackPage {
             t: texts(lang),
@@ -458,7 +445,7 @@ pub async fn track(
             code: form.code.clone(),
             banner: Some(banner),
         };
-        let mut resp = respond(status, &page, token.cookie.clone());
+        let mut resp = render_private(status, &page, token.cookie.clone());
         set_retry_after(&mut resp, retry_after);
         resp
     };
@@ -472,7 +459,7 @@ pub async fn track(
                 chrome: Chrome::new(lang, "/track"),
                 s: status_view(&state, s, lang),
             };
-            Ok(respond(StatusCode::OK, &page, token.cookie.clone()))
+            Ok(render_private(StatusCode::OK, &page, token.cookie.clone()))
         }
         Err(AppError::NotFound) => Ok(again(
             StatusCode::NOT_FOUND,

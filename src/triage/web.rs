@@ -20,7 +20,7 @@ use crate::intake::service::beijing_time;
 use crate::state::AppState;
 use crate::web::client::ClientIp;
 use crate::web::csrf;
-use crate::web::pages::{render, set_retry_after, Chrome, PageError, PageResult};
+use crate::web::pages::{render_private, set_retry_after, Chrome, PageError, PageResult};
 use crate::web::texts::{state_label, texts, Texts};
 
 /// Who is signed in, for the page header.
@@ -43,15 +43,7 @@ fn me(state: &AppState, staff: &Staff, lang: Lang) -> Me {
 }
 
 fn respond(status: StatusCode, page: &impl Template, token: csrf::CsrfToken) -> HttpResponse {
-    let mut resp = render(status, page);
-    resp.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    if let Some(c) = token.cookie {
-        let _ = resp.add_cookie(&c);
-    }
-    resp
+    render_private(status, page, token.cookie)
 }
 
 #[derive(Template)]
@@ -67,7 +59,7 @@ struct LoginPage {
 }
 
 pub async fn login_form(req: HttpRequest, state: web::Data<AppState>, lang: Lang) -> HttpResponse {
-    let token = csrf::issue(&req, &state.vault, state.settings.security.secure_cookies);
+    let token = csrf::issue_for(&req, &state);
     let page = LoginPage {
         s: staff_texts(lang),
         t: texts(lang),
@@ -97,7 +89,7 @@ pub async fn login(
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
-    let token = csrf::issue(&req, &state.vault, state.settings.security.secure_cookies);
+    let token = csrf::issue_for(&req, &state);
     let username = form.username.trim().to_lowercase();
     let again = |status: StatusCode, banner: &str, retry: Option<u64>| {
         let page = LoginPage {
@@ -253,7 +245,7 @@ async fn queue_page(
     form: QueueForm,
     supervision: bool,
 ) -> Result<HttpResponse, PageError> {
-    let token = csrf::issue(&req, &state.vault, state.settings.security.secure_cookies);
+    let token = csrf::issue_for(&req, &state);
     let params = QueueParams {
         state: non_empty(&form.state),
         kind: non_empty(&form.kind),
@@ -540,7 +532,7 @@ pub async fn case(
     staff: SignedIn,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let token = csrf::issue(&req, &state.vault, state.settings.security.secure_cookies);
+    let token = csrf::issue_for(&req, &state);
     let view = cases::view(state.clone(), staff.0.clone(), path.into_inner())
         .await
         .page(lang)?;
@@ -586,7 +578,7 @@ pub async fn act(
         deadline: non_empty(&form.deadline),
         note: non_empty(&form.note),
     };
-    let token = csrf::issue(&req, &state.vault, state.settings.security.secure_cookies);
+    let token = csrf::issue_for(&req, &state);
     match cases::act(state.clone(), staff.0.clone(), code.clone(), request.clone()).await {
         // The revealed identity is shown in this answer only; nothing is redirected or cached.
         Ok(view) if request.action == Action::RevealIdentity.code() => {

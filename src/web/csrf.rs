@@ -49,6 +49,11 @@ pub fn issue(req: &HttpRequest, vault: &Vault, secure: bool) -> CsrfToken {
     }
 }
 
+/// [`issue`] with the application's vault and cookie settings.
+pub fn issue_for(req: &HttpRequest, state: &crate::state::AppState) -> CsrfToken {
+    issue(req, &state.vault, state.settings.security.secure_cookies)
+}
+
 /// Checks a submitted token against this browser's cookie.
 pub fn verify(req: &HttpRequest, vault: &Vault, submitted: &str) -> Result<(), AppError> {
     let cookie = req.cookie(COOKIE).ok_or(AppError::Csrf)?;

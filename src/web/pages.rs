@@ -83,6 +83,24 @@ struct MessagePage {
     back_label: String,
 }
 
+/// A page that must not be cached (it holds a form token or someone's case), with the CSRF cookie
+/// when the browser has none yet.
+pub fn render_private(
+    status: StatusCode,
+    template: &impl Template,
+    cookie: Option<actix_web::cookie::Cookie<'static>>,
+) -> HttpResponse {
+    let mut resp = render(status, template);
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    if let Some(c) = cookie {
+        let _ = resp.add_cookie(&c);
+    }
+    resp
+}
+
 /// Tells the client when to try again, if there is something to tell.
 pub fn set_retry_after(resp: &mut HttpResponse, seconds: Option<u64>) {
     if let Some(v) = seconds.and_then(|s| header::HeaderValue::from_str(&s.to_string()).ok()) {
