@@ -182,7 +182,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
             // To the console only, never to the log.
             eprintln!("\n=== First start: created the administrator `admin` with the one-time password ===");
             eprintln!("    {password}");
-            eprintln!("=== Sign in and change it; it is not shown again. ===\n");
+            eprintln!("=== Keep it safe: it is not shown again (no password change yet; `minsheng user add` makes another admin). ===\n");
         }
         app.run_until_stopped().await
     })
