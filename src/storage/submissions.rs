@@ -237,6 +237,8 @@ pub struct QueueQuery<'a> {
     pub channel: Option<&'a str>,
     /// Only cases whose deadline is before this moment.
     pub overdue_at: Option<NaiveDateTime>,
+    /// Only cases needing a supervisor's attention: overdue at this moment, or under supervision.
+    pub attention_at: Option<NaiveDateTime>,
     /// A piece of the title.
     pub title_contains: Option<&'a str>,
     /// Keyset: strictly after this (deadline, id).
@@ -276,6 +278,9 @@ pub fn queue(conn: &mut DbConn, q: &QueueQuery<'_>) -> QueryResult<Vec<Submissio
     }
     if let Some(v) = q.channel {
         query = query.filter(s::channel.eq(v));
+    }
+    if let Some(at) = q.attention_at {
+        query = query.filter(s::due_at.lt(at).or(s::supervised.eq(true)));
     }
     if let Some(at) = q.overdue_at {
         query = query.filter(s::due_at.lt(at));

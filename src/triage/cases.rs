@@ -627,6 +627,8 @@ pub struct QueueParams {
     pub category: Option<String>,
     pub channel: Option<String>,
     pub overdue: Option<bool>,
+    /// Overdue or under supervision: the supervision view.
+    pub attention: Option<bool>,
     pub q: Option<String>,
     pub cursor: Option<String>,
 }
@@ -723,6 +725,7 @@ pub async fn queue(
                 category: params.category.as_deref(),
                 channel: params.channel.as_deref(),
                 overdue_at: params.overdue.filter(|o| *o).map(|_| now.naive_utc()),
+                attention_at: params.attention.filter(|a| *a).map(|_| now.naive_utc()),
                 title_contains: params.q.as_deref().map(str::trim).filter(|t| !t.is_empty()),
                 after,
                 limit: QUEUE_PAGE + 1,

@@ -13,7 +13,7 @@ use super::session::{self, SignedIn};
 use super::texts::{action_label, staff_texts, StaffTexts};
 use crate::catalog::Named;
 use crate::domain::case::{Action, Outcome};
-use crate::domain::kind::{Kind, Role, State};
+use crate::domain::kind::{Channel, Kind, Role, State};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::intake::service::beijing_time;
@@ -185,11 +185,23 @@ struct QueuePage {
     path: &'static str,
     states: Vec<(&'static str, &'static str, bool)>,
     kinds: Vec<(&'static str, String, bool)>,
+    categories: Vec<(String, String, bool)>,
+    channels: Vec<(&'static str, &'static str, bool)>,
     q: String,
     overdue_only: bool,
     counts: Vec<(&'static str, i64)>,
     rows: Vec<Row>,
     next_href: Option<String>,
+}
+
+fn channel_label(c: Channel, lang: Lang) -> &'static str {
+    match c {
+        Channel::Web => lang.pick("网站", "Web"),
+        Channel::Kiosk => lang.pick("开放日自助终端", "Open-day kiosk"),
+        Channel::Api => "API",
+        Channel::Open311 => "Open311",
+        Channel::Staff => lang.pick("工作人员代录", "Staff-assisted"),
+    }
 }
 
 fn query_string(p: &QueueParams, cursor: &str) -> String {
@@ -227,6 +239,8 @@ fn url_encode(v: &str) -> String {
 pub struct QueueForm {
     pub state: String,
     pub kind: String,
+    pub category: String,
+    pub channel: String,
     pub q: String,
     pub overdue: String,
     pub cursor: String,
@@ -249,9 +263,10 @@ async fn queue_page(
     let params = QueueParams {
         state: non_empty(&form.state),
         kind: non_empty(&form.kind),
-        category: None,
-        channel: None,
-        overdue: Some(supervision || form.overdue == "true"),
+        category: non_empty(&form.category),
+        channel: non_empty(&form.channel),
+        overdue: Some(form.overdue == "true"),
+        attention: Some(supervision),
         q: non_empty(&form.q),
         cursor: non_empty(&form.cursor),
     };
@@ -318,6 +333,27 @@ async fn queue_page(
                     k.code(),
                     catalog.kind_info(*k).name(lang).to_owned(),
                     params.kind.as_deref() == Some(k.code()),
+                )
+            })
+            .collect(),
+        categories: catalog
+            .categories
+            .iter()
+            .map(|c| {
+                (
+                    c.code.clone(),
+                    c.name(lang).to_owned(),
+                    params.category.as_deref() == Some(c.code.as_str()),
+                )
+            })
+            .collect(),
+        channels: Channel::ALL
+            .iter()
+            .map(|c| {
+                (
+                    c.code(),
+                    channel_label(*c, lang),
+                    params.channel.as_deref() == Some(c.code()),
                 )
             })
             .collect(),

@@ -404,6 +404,31 @@ async fn the_queue_filters_and_pages_stably_while_cases_arrive(backend: Backend)
     assert_eq!(overdue["cases"][0]["tracking_code"], first[5].as_str());
     assert_eq!(overdue["cases"][0]["overdue"], true);
     assert_eq!(overdue["cases"][0]["supervised"], true);
+    // Under supervision with a deadline still ahead: not overdue, but in the supervision view.
+    let ahead = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    let watched = app
+        .staff_act(
+            &supervisor,
+            &first[6],
+            json!({"action": "supervise", "deadline": ahead}),
+        )
+        .await;
+    json(watched, 200).await;
+    let attention = json(
+        app.staff_get(&supervisor, "/api/v1/staff/queue?attention=true")
+            .await,
+        200,
+    )
+    .await;
+    let codes: Vec<&str> = attention["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["tracking_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, [first[5].as_str(), first[6].as_str()]);
     let kinds = json(
         app.staff_get(&handler, "/api/v1/staff/queue?kind=opinion").await,
         200,
