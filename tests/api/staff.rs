@@ -449,4 +449,116 @@ on_both_backends!(
     a_reporter_stays_hidden_until_a_supervisor_reveals_with_a_reason,
     unrouted_cases_are_dispatched_and_can_be_declined,
     the_queue_filters_and_pages_stably_while_cases_arrive,
+    every_action_by_every_role_in_four_states,
 );
+
+/// Every action by every role on cases in four states, through HTTP: the status is what the state
+/// machine and the actor's reach say (200, 404, 403 or 409), and a refusal changes nothing.
+async fn every_action_by_every_role_in_four_states(backend: Backend) {
+    use minsheng::domain::case::{check, Action, CaseFacts, Extension, Reach, Refusal};
+    use minsheng::domain::kind::{Kind, State};
+    let app = TestApp::spawn(backend).await;
+    let handler = app.staff_token("m.handler", "370983-police", Role::Handler).await;
+    let supervisor = app
+        .staff_token("m.supervisor", "370900-police", Role::Supervisor)
+        .await;
+    let dispatcher = app
+        .staff_token("m.dispatcher", "370983-office", Role::Dispatcher)
+        .await;
+    let admin = app.staff_token("m.admin", "370000-office", Role::Admin).await;
+    let actors = [
+        (Role::Handler, &handler),
+        (Role::Supervisor, &supervisor),
+        (Role::Dispatcher, &dispatcher),
+        (Role::Admin, &admin),
+    ];
+    let (into, _) = app.submit(&valid_json(9999)).await;
+    let payload = |a: Action| match a {
+        Action::Accept | Action::ApproveExtension => json!({"action": a.code()}),
+        Action::Reject
+        | Action::Decline
+        | Action::Escalate
+        | Action::RefuseExtension
+        | Action::RevealIdentity => {
+            json!({"action": a.code(), "reason": "测试理由"})
+        }
+        Action::Transfer => json!({"action": "transfer", "unit": "370983-court", "reason": "测试理由"}),
+        Action::Dispatch => json!({"action": "dispatch", "unit": "370983-court"}),
+        Action::RequestExtension => json!({"action": "request_extension", "days": 5, "reason": "测试理由"}),
+        Action::Resolve => {
+            json!({"action": "resolve", "outcome": "partly", "result": "这是一段足够长的办理结果说明。"})
+        }
+        Action::Merge => json!({"action": "merge", "into": into}),
+        Action::Supervise => json!({"action": "supervise", "deadline": "2030-01-01"}),
+    };
+    let mut checked = 0;
+    for state in [
+        State::Assigned,
+        State::Accepted,
+        State::PendingDispatch,
+        State::Resolved,
+    ] {
+        for (role, token) in actors {
+            for &action in Action::ALL {
+                // A fresh case in `state` for every attempt.
+                let mut body = valid_json(checked);
+                if state == State::PendingDispatch {
+                    body["category"] = json!("other");
+                    body.as_object_mut().unwrap().remove("target_unit");
+                }
+                let (code, _) = app.submit(&body).await;
+                if matches!(state, State::Accepted | State::Resolved) {
+                    json(
+                        app.staff_act(&handler, &code, json!({"action": "accept"})).await,
+                        200,
+                    )
+                    .await;
+                }
+                if state == State::Resolved {
+                    json(
+                        app.staff_act(&handler, &code, payload(Action::Resolve)).await,
+                        200,
+                    )
+                    .await;
+                }
+                let reach = match (role, state) {
+                    (Role::Handler, State::PendingDispatch) | (Role::Supervisor, State::PendingDispatch) => {
+                        Reach::Outside
+                    }
+                    (Role::Handler, _) => Reach::OwnUnit,
+                    (Role::Supervisor, _) => Reach::Subordinate,
+                    (Role::Dispatcher, State::PendingDispatch) => Reach::DispatchArea,
+                    _ => Reach::Outside,
+                };
+                let facts = CaseFacts {
+                    state,
+                    kind: Kind::Complaint,
+                    extension: Extension::None,
+                };
+                let expected = match check(action, role, reach, facts) {
+                    Ok(_) => 200,
+                    Err(Refusal::NotFound) => 404,
+                    Err(Refusal::Forbidden) => 403,
+                    Err(Refusal::Conflict) => 409,
+                };
+                let before = app.with_db(|c| minsheng::storage::submissions::count_events(c).unwrap());
+                let resp = app.staff_act(token, &code, payload(action)).await;
+                let status = resp.status().as_u16();
+                assert_eq!(
+                    status,
+                    expected,
+                    "{role:?} {action:?} on a {state:?} case: {}",
+                    resp.text().await.unwrap()
+                );
+                let after = app.with_db(|c| minsheng::storage::submissions::count_events(c).unwrap());
+                assert_eq!(
+                    after - before,
+                    i64::from(expected == 200),
+                    "{role:?} {action:?} on {state:?}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 4 * 4 * Action::ALL.len());
+}
