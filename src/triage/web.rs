@@ -426,6 +426,7 @@ struct CasePage {
     unit: String,
     accept_deadline: String,
     handle_deadline: String,
+    days_left: String,
     timeline: Vec<(String, String, String, String)>,
     forms: Vec<ActionForm>,
     units: Vec<(String, String)>,
@@ -509,6 +510,11 @@ fn case_page(
         unit: unit_name(&c.assigned_unit),
         accept_deadline: when(c.accept_deadline),
         handle_deadline: when(c.handle_deadline),
+        days_left: c
+            .due_at
+            .filter(|_| State::from_code(&c.state).is_some_and(State::is_open))
+            .map(|d| crate::domain::calendar::days_left(chrono::Utc::now(), d).to_string())
+            .unwrap_or_default(),
         timeline: c
             .timeline
             .iter()

@@ -76,6 +76,11 @@ async fn a_handler_works_a_case_in_the_browser(backend: Backend) {
     );
     assert!(case.contains("id=\"action-accept\"") && case.contains("id=\"action-decline\""));
     assert!(!case.contains("id=\"action-resolve\""), "not before acceptance");
+    assert_eq!(
+        text_of(&case, "#days-left").unwrap(),
+        "15",
+        "15 days to decide acceptance"
+    );
     let csrf = hidden_value(&case, "csrf_token").unwrap();
 
     let no_csrf = browser
