@@ -1,5 +1,9 @@
 //! Copies the catalog (regions, units, categories) into the database, idempotently: rows are
-//! inserted or updated in place, parents before children.
+//! inserted or updated in place, parents before children, and a row that is already as the
+//! catalog says is not written at all (every start would otherwise leave dead rows behind for
+//! PostgreSQL's autovacuum to chase).
+
+use std::collections::HashSet;
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -9,9 +13,25 @@ use super::DbConn;
 use crate::catalog::Catalog;
 use crate::on_each_backend;
 
-/// Inserts or refreshes every reference row from the catalog. Run inside one transaction.
+type RegionRow = (String, String, String, Option<String>);
+type UnitRow = (String, String, String, String, String, Option<String>, String);
+type CategoryRow = (String, String, String, String);
+
+/// Inserts or refreshes every reference row that differs from the catalog. Run inside one
+/// transaction.
 pub fn sync(conn: &mut DbConn, catalog: &Catalog) -> QueryResult<()> {
+    let regions_now: HashSet<RegionRow> = regions::table.load(conn)?.into_iter().collect();
+    let units_now: HashSet<UnitRow> = units::table.load(conn)?.into_iter().collect();
+    let categories_now: HashSet<CategoryRow> = categories::table.load(conn)?.into_iter().collect();
     for (r, _) in catalog.regions_tree() {
+        if regions_now.contains(&(
+            r.code.clone(),
+            r.name.clone(),
+            r.name_en.clone(),
+            r.parent.clone(),
+        )) {
+            continue;
+        }
         let upsert = diesel::insert_into(regions::table)
             .values((
                 regions::code.eq(&r.code),
@@ -31,6 +51,18 @@ pub fn sync(conn: &mut DbConn, catalog: &Catalog) -> QueryResult<()> {
     let mut ordered: Vec<_> = catalog.units.iter().collect();
     ordered.sort_by_key(|u| catalog.region_depth(&u.region).unwrap_or(usize::MAX));
     for u in ordered {
+        let row = (
+            u.code.clone(),
+            u.name.clone(),
+            u.name_en.clone(),
+            u.kind.clone(),
+            u.region.clone(),
+            u.parent.clone(),
+            u.email.clone(),
+        );
+        if units_now.contains(&row) {
+            continue;
+        }
         let upsert = diesel::insert_into(units::table)
             .values((
                 units::code.eq(&u.code),
@@ -54,6 +86,14 @@ pub fn sync(conn: &mut DbConn, catalog: &Catalog) -> QueryResult<()> {
         on_each_backend!(conn, |c| upsert.execute(c))?;
     }
     for c in &catalog.categories {
+        if categories_now.contains(&(
+            c.code.clone(),
+            c.name.clone(),
+            c.name_en.clone(),
+            c.kinds.join(","),
+        )) {
+            continue;
+        }
         let upsert = diesel::insert_into(categories::table)
             .values((
                 categories::code.eq(&c.code),

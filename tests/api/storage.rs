@@ -29,6 +29,22 @@ async fn migrations_go_up_down_and_up_again(backend: Backend) {
     let catalog = minsheng::catalog::Catalog::load(config_dir()).unwrap();
     reference::sync(&mut conn, &catalog).unwrap();
     reference::sync(&mut conn, &catalog).unwrap();
+    // A row changed in the database is put back; unchanged rows are left alone.
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut *conn,
+        "UPDATE units SET name = 'x' WHERE code = '370983-police'",
+    )
+    .unwrap();
+    reference::sync(&mut conn, &catalog).unwrap();
+    let name: String = {
+        use minsheng::storage::schema::units::dsl::*;
+        units
+            .filter(code.eq("370983-police"))
+            .select(name)
+            .first(&mut *conn)
+            .unwrap()
+    };
+    assert_eq!(name, "肥城市公安局");
     let (regions, units, categories) = reference::counts(&mut conn).unwrap();
     assert_eq!(regions as usize, catalog.regions.len());
     assert_eq!(units as usize, catalog.units.len());
