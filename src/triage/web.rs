@@ -204,33 +204,23 @@ fn channel_label(c: Channel, lang: Lang) -> &'static str {
     }
 }
 
+/// The next page's query string: the same filters, the new cursor.
 fn query_string(p: &QueueParams, cursor: &str) -> String {
-    let mut parts = Vec::new();
-    for (k, v) in [
+    let mut pairs: Vec<(&str, &str)> = [
         ("state", &p.state),
         ("kind", &p.kind),
         ("category", &p.category),
         ("channel", &p.channel),
         ("q", &p.q),
-    ] {
-        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-            parts.push(format!("{k}={}", url_encode(v)));
-        }
-    }
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (k, v)))
+    .collect();
     if p.overdue == Some(true) {
-        parts.push("overdue=true".to_owned());
+        pairs.push(("overdue", "true"));
     }
-    parts.push(format!("cursor={cursor}"));
-    parts.join("&")
-}
-
-fn url_encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    pairs.push(("cursor", cursor));
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
 /// Query parameters as typed in the filter form: empty fields mean "any".

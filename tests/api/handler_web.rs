@@ -203,7 +203,53 @@ async fn sessions_end_after_eight_idle_hours_and_sign_in_is_limited(backend: Bac
     assert_eq!(right.status(), 429, "still limited, even with the right password");
 }
 
+async fn the_queue_page_links_to_the_next_page_with_its_filters(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.staff_token("feicheng.handler", "370983-police", Role::Handler)
+        .await;
+    for n in 0..55 {
+        app.submit(&valid_json(n)).await;
+    }
+    let browser = TestApp::new_client();
+    assert_eq!(
+        sign_in(&app, &browser, "feicheng.handler", "a long enough password")
+            .await
+            .status(),
+        303
+    );
+    let first = browser
+        .get(app.url("/handler?q=%E7%AA%97%E5%8F%A3&kind=complaint"))
+        .send()
+        .await
+        .unwrap();
+    let html = first.text().await.unwrap();
+    let doc = scraper::Html::parse_document(&html);
+    let rows = scraper::Selector::parse("table.queue tbody tr").unwrap();
+    assert_eq!(doc.select(&rows).count(), 50);
+    let next = scraper::Selector::parse("a.button.secondary").unwrap();
+    let href = doc
+        .select(&next)
+        .find_map(|a| a.value().attr("href"))
+        .expect("a next-page link")
+        .to_owned();
+    assert!(
+        href.contains("q=%E7%AA%97%E5%8F%A3") && href.contains("kind=complaint") && href.contains("cursor="),
+        "{href}"
+    );
+    let second = browser
+        .get(app.url(&href))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let doc = scraper::Html::parse_document(&second);
+    assert_eq!(doc.select(&rows).count(), 5);
+}
+
 on_both_backends!(
+    the_queue_page_links_to_the_next_page_with_its_filters,
     a_handler_works_a_case_in_the_browser,
     sessions_end_after_eight_idle_hours_and_sign_in_is_limited,
 );
