@@ -32,6 +32,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub limits: LimitSettings,
     pub sweeper: SweeperSettings,
+    pub mail: MailSettings,
     /// Which environment was loaded (`local`, `production`, ...); not a key in any file.
     #[serde(skip)]
     pub environment: String,
@@ -97,6 +98,48 @@ pub struct LimitSettings {
 #[serde(deny_unknown_fields)]
 pub struct SweeperSettings {
     pub interval_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransportKind {
+    /// One `.eml` file per mail under `data_dir/mail/`.
+    File,
+    /// A real mail server.
+    Smtp,
+    /// Kept in memory (tests).
+    Stub,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (port 587); refuses to go on without it.
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on the same host, or tests.
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub transport: MailTransportKind,
+    pub from: String,
+    pub public_url: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_security: SmtpSecurity,
+    pub smtp_username: String,
+    pub smtp_password: SecretString,
+    pub smtp_timeout_secs: u64,
+    pub interval_secs: u64,
+    pub batch: u32,
+    pub max_attempts: u32,
+    pub backoff_base_secs: u64,
+    pub backoff_max_secs: u64,
+    pub lease_secs: u64,
 }
 
 /// A configuration problem, naming the layer it came from.

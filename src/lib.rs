@@ -1,7 +1,8 @@
 //! minsheng (民声): public feedback and complaint intake.
 //!
 //! Layout: [`domain`] pure types and rules; [`catalog`] reference data; [`storage`] SQL;
-//! [`intake`] the citizen-facing services and handlers; [`web`] what all pages share;
+//! [`intake`] the citizen-facing services and handlers; [`triage`] staff work on cases;
+//! [`mail`] the outbox and its worker; [`rating`] the citizen's rating of an answer; [`web`] what all pages share;
 //! [`startup`] builds the application; [`config`] the layered settings.
 
 pub mod catalog;
@@ -11,6 +12,8 @@ pub mod error;
 pub mod i18n;
 pub mod intake;
 pub mod limits;
+pub mod mail;
+pub mod rating;
 pub mod routing;
 pub mod sla;
 pub mod startup;

@@ -75,12 +75,22 @@ enum Command {
         #[arg(long, default_value_t = 500)]
         unit_open: usize,
     },
-    /// Flag open cases past their deadline, once, and queue supervision notices.
+    /// Flag open cases past their deadline, once, and queue supervision notices; close answers
+    /// nobody rated in time.
     Sweep {
         /// Sweep as if at this moment (RFC 3339), e.g. to replay a missed run.
         #[arg(long)]
         as_of: Option<String>,
     },
+    /// The outbox.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// Send every mail that is due now (what the worker in `serve` does every few seconds).
+    Flush,
 }
 
 #[derive(Subcommand)]
@@ -95,6 +105,9 @@ enum UserCommand {
         /// handler, supervisor, dispatcher or admin.
         #[arg(long)]
         role: String,
+        /// The user's own e-mail address, for notices addressed to them (a supervisor's reviews).
+        #[arg(long)]
+        email: Option<String>,
     },
     /// Disable a user: no more sign-in, no more API use.
     Disable {
@@ -160,6 +173,7 @@ fn main() -> ExitCode {
             }),
         Command::Audit(AuditCommand::Verify) => audit_verify(&settings),
         Command::Sweep { as_of } => sweep(&settings, as_of.as_deref()),
+        Command::Mail(MailCommand::Flush) => mail_flush(&settings),
         Command::SeedDemo {
             cases,
             unit,
@@ -220,6 +234,19 @@ fn check_config(settings: &Settings) -> anyhow::Result<()> {
             years.join(", ")
         }
     );
+    // Builds the transport (without connecting) and checks the sender address.
+    // (The SMTP transport's connection pool lives on the async runtime, so build it there.)
+    let mail_vault = std::sync::Arc::new(Vault::from_hex(&"00".repeat(32))?);
+    actix_web::rt::System::new()
+        .block_on(async { minsheng::mail::Mailer::new(settings, mail_vault).map(drop) })?;
+    let m = &settings.mail;
+    match m.transport {
+        minsheng::config::MailTransportKind::Smtp => println!(
+            "mail: ok (SMTP to {}:{}, {:?}, from {})",
+            m.smtp_host, m.smtp_port, m.smtp_security, m.from
+        ),
+        other => println!("mail: ok ({other:?}, from {})", m.from),
+    }
     let router = load_router(settings, &catalog)?;
     println!("routing rules: ok ({} rules)", router.rules.rules.len());
     for (rule, by) in check::shadowed(&router.rules) {
@@ -321,14 +348,27 @@ fn with_db(settings: &Settings) -> anyhow::Result<(Db, minsheng::catalog::Catalo
 fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
     let (db, catalog) = with_db(settings)?;
     match cmd {
-        UserCommand::Add { username, unit, role } => {
+        UserCommand::Add {
+            username,
+            unit,
+            role,
+            email,
+        } => {
             let role = Role::from_code(&role).ok_or_else(|| {
                 anyhow::anyhow!("unknown role `{role}` (handler, supervisor, dispatcher, admin)")
             })?;
             let mut password = String::new();
             std::io::stdin().lock().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']);
+            if let Some(e) = email.as_deref() {
+                // Checked before the account exists, so a bad address adds nothing.
+                minsheng::domain::contact::Email::parse(e)
+                    .map_err(|_| accounts::AccountError::BadEmail(e.to_owned()))?;
+            }
             accounts::add_user(&db, &catalog, &username, &unit, role, password)?;
+            if email.is_some() {
+                accounts::set_email(&db, &username, email.as_deref())?;
+            }
             println!("added {username} ({role}) at {unit}");
         }
         UserCommand::Disable { username } => {
@@ -367,8 +407,22 @@ fn sweep(settings: &Settings, as_of: Option<&str>) -> anyhow::Result<()> {
     let router = load_router(settings, &catalog)?;
     let report = minsheng::triage::sweeper::sweep(&db, &catalog, &router.directory, as_of)?;
     println!(
-        "flagged {} overdue case(s), queued {} notice(s)",
-        report.flagged, report.notices
+        "flagged {} overdue case(s), queued {} notice(s), closed {} unrated answer(s)",
+        report.flagged, report.notices, report.closed_unrated
+    );
+    Ok(())
+}
+
+fn mail_flush(settings: &Settings) -> anyhow::Result<()> {
+    let (db, _) = with_db(settings)?;
+    let vault = std::sync::Arc::new(Vault::from_settings(settings)?);
+    let report = actix_web::rt::System::new().block_on(async {
+        let mailer = minsheng::mail::Mailer::new(settings, vault)?;
+        anyhow::Ok(mailer.flush(&db).await?)
+    })?;
+    println!(
+        "sent {}, to retry {}, dead {}",
+        report.sent, report.retried, report.dead
     );
     Ok(())
 }

@@ -19,6 +19,8 @@ use crate::config::Settings;
 use crate::error::AppError;
 use crate::intake;
 use crate::limits::Limits;
+use crate::mail::Mailer;
+use crate::rating;
 use crate::routing::{Directory, Router, Rules};
 use crate::sla::Sla;
 use crate::state::AppState;
@@ -80,6 +82,7 @@ impl Application {
         let router = Arc::new(load_router(&settings, &catalog)?);
         let sla = Arc::new(load_sla(&settings)?);
         let vault = Arc::new(Vault::from_settings(&settings)?);
+        let mailer = Arc::new(Mailer::new(&settings, vault.clone())?);
         let db = Db::connect(&settings.database)?;
         let first_admin_password = {
             let (db, catalog) = (db.clone(), catalog.clone());
@@ -103,6 +106,7 @@ impl Application {
             limits,
             router,
             sla,
+            mailer,
             queue_counts: Default::default(),
         });
         let app_state = state.clone();
@@ -155,10 +159,12 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let housekeeping = housekeeping(self.state.clone());
         let sweeper = sweeper(self.state.clone());
+        let mail = mail_worker(self.state.clone());
         tokio::select! {
             result = self.server => result.context("HTTP server failed"),
             () = housekeeping => Ok(()),
             () = sweeper => Ok(()),
+            () = mail => Ok(()),
         }
     }
 }
@@ -202,6 +208,22 @@ async fn sweeper(state: web::Data<AppState>) {
     }
 }
 
+/// Every `mail.interval_secs`: send what the outbox holds (see [`crate::mail::worker`]).
+async fn mail_worker(state: web::Data<AppState>) {
+    let secs = state.settings.mail.interval_secs;
+    if secs == 0 {
+        return std::future::pending().await;
+    }
+    let mut tick = tokio::time::interval(Duration::from_secs(secs));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = state.mailer.flush(&state.db).await {
+            e.log();
+        }
+    }
+}
+
 fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new()
         .add((
@@ -233,6 +255,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/submit/receipt", web::get().to(intake::web::receipt))
         .route("/track", web::get().to(intake::web::track_form))
         .route("/track", web::post().to(intake::web::track))
+        .route("/rate/{token}", web::get().to(rating::web::rate_form))
+        .route("/rate/{token}", web::post().to(rating::web::rate))
         .service(
             web::scope("/handler")
                 .wrap(from_fn(triage::session::renew))
@@ -241,6 +265,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/login", web::post().to(triage::web::login))
                 .route("/logout", web::post().to(triage::web::logout))
                 .route("/supervision", web::get().to(triage::web::supervision))
+                .route("/outbox", web::get().to(triage::outbox::page))
+                .route("/outbox/{id}/retry", web::post().to(triage::outbox::retry))
                 .route("/cases/{tracking_code}", web::get().to(triage::web::case))
                 .route("/cases/{tracking_code}/actions", web::post().to(triage::web::act)),
         )

@@ -28,6 +28,7 @@ pub enum Problem {
     UnknownOutcome,
     UnknownCase,
     InvalidDeadline,
+    ChooseRating,
 }
 
 impl Problem {
@@ -96,6 +97,8 @@ impl Problem {
             (UnknownCase, Lang::En) => "No such case.".into(),
             (InvalidDeadline, Lang::Zh) => "期限格式应为 YYYY-MM-DD。".into(),
             (InvalidDeadline, Lang::En) => "A deadline is written YYYY-MM-DD.".into(),
+            (ChooseRating, Lang::Zh) => "请选择满意、基本满意或不满意。".into(),
+            (ChooseRating, Lang::En) => "Please choose satisfied, basically satisfied or not satisfied.".into(),
             (UnknownField, Lang::Zh) => "不认识的字段。".into(),
             (UnknownField, Lang::En) => "Unknown field.".into(),
         }

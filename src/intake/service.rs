@@ -8,8 +8,11 @@ use diesel::Connection;
 use crate::domain::calendar::beijing;
 use crate::domain::{AccessKey, NewSubmission, State, TrackingCode};
 use crate::error::AppError;
+use crate::mail::{notify, MailData, MailKind};
+use crate::rating::token::{self, RatingClaim};
 use crate::routing::{Facts, Outcome};
 use crate::state::AppState;
+use crate::storage::ratings;
 use crate::storage::submissions::{self, NewEventRow, NewSubmissionRow};
 
 /// What the citizen is told once, right after submitting.
@@ -34,6 +37,8 @@ pub struct CaseStatus {
     pub updated_at: NaiveDateTime,
     /// Open and past its deadline: shown honestly to the citizen.
     pub overdue: bool,
+    /// The rating link's token while the answer can be rated.
+    pub rating_token: Option<String>,
     pub timeline: Vec<TimelineEntry>,
 }
 
@@ -93,6 +98,7 @@ pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, App
         let day = day.clone();
         let contact_index = contact_index.clone();
         let router = state.router.clone();
+        let (catalog, vault) = (state.catalog.clone(), state.vault.clone());
         let stored = state
             .db
             .write(move |conn| {
@@ -183,6 +189,31 @@ pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, App
                             reason: None,
                         },
                     )?;
+                    // The receipt to the citizen and word to the unit, committed with the case.
+                    let holder = assigned.or(dispatch);
+                    let data = MailData {
+                        deadline: notify::day(accept_deadline),
+                        ..notify::case_facts(
+                            &catalog,
+                            &code_text,
+                            cmd.kind.code(),
+                            cmd.title.as_ref().map(|t| t.as_str()),
+                            holder,
+                        )
+                    };
+                    notify::citizen(
+                        conn,
+                        &vault,
+                        &code_text,
+                        cmd.reporter.email.as_deref(),
+                        cmd.lang.tag(),
+                        MailKind::Receipt,
+                        &data,
+                        at,
+                    )?;
+                    if let Some(unit) = holder {
+                        notify::unit(conn, &catalog, unit, MailKind::NewCase, &data, at)?;
+                    }
                     Ok(Some(new_state))
                 })
             })
@@ -211,6 +242,7 @@ pub async fn status(state: &AppState, code: &str, key: &str) -> Result<CaseStatu
     let (Some(code), Some(key)) = (code, key) else {
         return Err(AppError::NotFound);
     };
+    let vault = state.vault.clone();
     state
         .db
         .read(move |conn| {
@@ -219,8 +251,26 @@ pub async fn status(state: &AppState, code: &str, key: &str) -> Result<CaseStatu
                 return Err(AppError::NotFound);
             }
             let events = submissions::events(conn, row.id, true)?;
+            let now = Utc::now().naive_utc();
             let open = State::from_code(&row.state).is_some_and(State::is_open);
-            let overdue = open && row.due_at.is_some_and(|d| d < Utc::now().naive_utc());
+            let overdue = open && row.due_at.is_some_and(|d| d < now);
+            let rating_token = match row.rating_until {
+                Some(until)
+                    if row.state == State::Resolved.code()
+                        && until >= now
+                        && ratings::rating_of(conn, row.id, row.review_round)?.is_none() =>
+                {
+                    Some(token::sign(
+                        &vault,
+                        &RatingClaim {
+                            tracking_code: row.tracking_code.clone(),
+                            round: row.review_round,
+                            until: until.and_utc().timestamp(),
+                        },
+                    ))
+                }
+                _ => None,
+            };
             Ok(CaseStatus {
                 tracking_code: row.tracking_code,
                 kind: row.kind,
@@ -231,6 +281,7 @@ pub async fn status(state: &AppState, code: &str, key: &str) -> Result<CaseStatu
                 created_at: row.created_at,
                 updated_at: row.updated_at,
                 overdue,
+                rating_token,
                 timeline: events
                     .into_iter()
                     .map(|e| TimelineEntry {

@@ -373,6 +373,8 @@ struct StatusView {
     created_at: String,
     updated_at: String,
     overdue: bool,
+    /// Where to rate the answer, while it can be rated.
+    rating_href: Option<String>,
     timeline: Vec<EntryView>,
 }
 
@@ -410,6 +412,7 @@ fn status_view(state: &AppState, s: CaseStatus, lang: Lang) -> StatusView {
         created_at: beijing_time(s.created_at),
         updated_at: beijing_time(s.updated_at),
         overdue: s.overdue,
+        rating_href: s.rating_token.map(|t| format!("/rate/{t}?lang={}", lang.code())),
         timeline: s
             .timeline
             .into_iter()

@@ -16,6 +16,7 @@ pub struct UserRow {
     pub role: String,
     pub disabled: bool,
     pub created_at: NaiveDateTime,
+    pub email: Option<String>,
 }
 
 pub fn insert_user(
@@ -53,6 +54,27 @@ pub fn set_disabled(conn: &mut DbConn, username: &str, disabled: bool) -> QueryR
         .set(users::disabled.eq(disabled))
         .execute(conn)
         .map(|n| n == 1)
+}
+
+/// Returns false when there is no such user.
+pub fn set_email(conn: &mut DbConn, username: &str, email: Option<&str>) -> QueryResult<bool> {
+    diesel::update(users::table.filter(users::username.eq(username)))
+        .set(users::email.eq(email))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// The addresses of the active supervisors of `unit` who gave one.
+pub fn supervisor_emails(conn: &mut DbConn, unit: &str) -> QueryResult<Vec<String>> {
+    let found: Vec<Option<String>> = users::table
+        .filter(users::unit.eq(unit))
+        .filter(users::role.eq("supervisor"))
+        .filter(users::disabled.eq(false))
+        .filter(users::email.is_not_null())
+        .select(users::email)
+        .order(users::id.asc())
+        .load(conn)?;
+    Ok(found.into_iter().flatten().collect())
 }
 
 pub fn count_with_role(conn: &mut DbConn, role: &str) -> QueryResult<i64> {

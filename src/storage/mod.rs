@@ -8,6 +8,7 @@ pub mod connection;
 pub mod migrations;
 pub mod outbox;
 pub mod pool;
+pub mod ratings;
 pub mod reference;
 pub mod schema;
 pub mod submissions;

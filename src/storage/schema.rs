@@ -64,6 +64,8 @@ diesel::table! {
         merged_into -> Nullable<Text>,
         supervised -> Bool,
         overdue_for -> Nullable<Timestamp>,
+        rating_until -> Nullable<Timestamp>,
+        review_round -> Integer,
     }
 }
 
@@ -102,6 +104,7 @@ diesel::table! {
         role -> Text,
         disabled -> Bool,
         created_at -> Timestamp,
+        email -> Nullable<Text>,
     }
 }
 
@@ -145,5 +148,19 @@ diesel::table! {
         lease_until -> Nullable<Timestamp>,
         sent_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        audience -> Text,
+        recipient_sealed -> Nullable<Binary>,
+        lease_owner -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    ratings (id) {
+        id -> BigInt,
+        submission_id -> BigInt,
+        round -> Integer,
+        rating -> Text,
+        comment -> Nullable<Text>,
+        at -> Timestamp,
     }
 }

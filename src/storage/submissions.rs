@@ -71,6 +71,8 @@ pub struct SubmissionRow {
     pub merged_into: Option<String>,
     pub supervised: bool,
     pub overdue_for: Option<NaiveDateTime>,
+    pub rating_until: Option<NaiveDateTime>,
+    pub review_round: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -211,6 +213,9 @@ pub struct CaseChanges<'a> {
     pub result: Option<Option<&'a str>>,
     pub merged_into: Option<Option<&'a str>>,
     pub supervised: Option<bool>,
+    pub accept_deadline: Option<Option<NaiveDateTime>>,
+    pub rating_until: Option<Option<NaiveDateTime>>,
+    pub review_round: Option<i32>,
     pub updated_at: Option<NaiveDateTime>,
 }
 

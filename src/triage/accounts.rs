@@ -40,6 +40,8 @@ pub enum AccountError {
     UnknownUnit(String),
     #[error("a password needs at least {MIN_PASSWORD_CHARS} characters")]
     WeakPassword,
+    #[error("`{0}` is not an e-mail address")]
+    BadEmail(String),
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -118,6 +120,24 @@ pub fn add_user(
 pub fn disable_user(db: &Db, username: &str) -> Result<(), AccountError> {
     let name = username.to_owned();
     let found = db.write_sync(move |conn| Ok(accounts::set_disabled(conn, &name, true)?))?;
+    if found {
+        Ok(())
+    } else {
+        Err(AccountError::NoSuchUser(username.to_owned()))
+    }
+}
+
+/// Sets (or with `None` removes) a user's own e-mail address, for notices addressed to them.
+pub fn set_email(db: &Db, username: &str, email: Option<&str>) -> Result<(), AccountError> {
+    let email = email
+        .map(|e| {
+            crate::domain::contact::Email::parse(e)
+                .map(|e| e.as_str().to_owned())
+                .map_err(|_| AccountError::BadEmail(e.to_owned()))
+        })
+        .transpose()?;
+    let name = username.to_owned();
+    let found = db.write_sync(move |conn| Ok(accounts::set_email(conn, &name, email.as_deref())?))?;
     if found {
         Ok(())
     } else {

@@ -16,6 +16,7 @@ use crate::domain::kind::{Kind, Role, State, UnitKind};
 use crate::domain::text::{normalize_optional, Body};
 use crate::domain::{FieldErrors, Problem, Reporter, TrackingCode};
 use crate::error::AppError;
+use crate::mail::{notify, MailData, MailKind};
 use crate::routing::Directory;
 use crate::state::AppState;
 use crate::storage::submissions::{self, CaseChanges, NewEventRow, SubmissionRow};
@@ -437,6 +438,7 @@ fn perform(
     let mut reveal = false;
     let new_unit: String;
     let handle_deadline: NaiveDateTime;
+    let rating_until: NaiveDateTime;
     match (action, input) {
         (Action::Accept, _) => {
             handle_deadline = calendar
@@ -535,6 +537,11 @@ fn perform(
             changes.outcome = Some(Some(outcome.code()));
             changes.result = Some(Some(&new_unit));
             changes.due_at = Some(None);
+            // The citizen's rating window opens with the answer.
+            rating_until = calendar
+                .deadline_at(now, limits.rating_days, limits.counting)
+                .naive_utc();
+            changes.rating_until = Some(Some(rating_until));
             note = format!("已办结：{new_unit}");
             note_en = format!("Handled: {new_unit}");
         }
@@ -595,7 +602,98 @@ fn perform(
         },
     )?;
     let updated = load(conn, code)?;
+    queue_mail(ctx, conn, action, &updated, reason.as_deref(), at)?;
     build_view(ctx, conn, updated, reveal)
+}
+
+/// Queues the mail an action causes, in the action's transaction: the citizen hears of
+/// acceptance, rejection, an extension and the answer; a unit hears of a case that is now
+/// theirs and of supervision.
+fn queue_mail(
+    ctx: &Ctx,
+    conn: &mut DbConn,
+    action: Action,
+    row: &SubmissionRow,
+    reason: Option<&str>,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    let catalog = &ctx.state.catalog;
+    let holder = row.assigned_unit.as_deref().or(row.dispatch_unit.as_deref());
+    let base = notify::case_data(catalog, row, holder);
+    let day = |t: Option<NaiveDateTime>| t.map(notify::day).unwrap_or_default();
+    let to_citizen = |conn: &mut DbConn, kind: MailKind, data: MailData| {
+        let email = notify::citizen_email(&ctx.state.vault, row);
+        notify::citizen(
+            conn,
+            &ctx.state.vault,
+            &row.tracking_code,
+            email.as_deref(),
+            &row.lang,
+            kind,
+            &data,
+            at,
+        )
+    };
+    match action {
+        Action::Accept => to_citizen(
+            conn,
+            MailKind::Accepted,
+            MailData {
+                deadline: day(row.handle_deadline),
+                ..base
+            },
+        )?,
+        Action::Reject => to_citizen(
+            conn,
+            MailKind::Rejected,
+            MailData {
+                reason: reason.unwrap_or_default().to_owned(),
+                ..base
+            },
+        )?,
+        Action::ApproveExtension => to_citizen(
+            conn,
+            MailKind::Extended,
+            MailData {
+                days: row.extension_days.unwrap_or(0).max(0).unsigned_abs(),
+                deadline: day(row.handle_deadline),
+                ..base
+            },
+        )?,
+        Action::Resolve => to_citizen(
+            conn,
+            MailKind::Result,
+            MailData {
+                outcome: row.outcome.clone().unwrap_or_default(),
+                result: row.result.clone().unwrap_or_default(),
+                deadline: day(row.rating_until),
+                round: row.review_round,
+                rating_until: row.rating_until.map_or(0, |t| t.and_utc().timestamp()),
+                ..base
+            },
+        )?,
+        Action::Transfer | Action::Escalate | Action::Dispatch | Action::Decline => {
+            if let Some(unit) = holder {
+                let data = MailData {
+                    deadline: day(row.due_at),
+                    ..base
+                };
+                notify::unit(conn, catalog, unit, MailKind::NewCase, &data, at)?;
+            }
+        }
+        Action::Supervise => {
+            if let Some(unit) = holder {
+                let data = MailData {
+                    deadline: day(row.due_at),
+                    note: reason.unwrap_or_default().to_owned(),
+                    ..base
+                };
+                notify::unit(conn, catalog, unit, MailKind::SupervisionNotice, &data, at)?;
+            }
+        }
+        Action::RequestExtension | Action::RefuseExtension | Action::Merge | Action::RevealIdentity => {}
+    }
+    Ok(())
 }
 
 /// The event name recorded for an action.

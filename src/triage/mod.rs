@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api;
 pub mod cases;
+pub mod outbox;
 pub mod seed;
 pub mod session;
 pub mod sweeper;

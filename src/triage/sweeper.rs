@@ -6,13 +6,11 @@
 //! case twice: each case is claimed with a conditional update that only one of them can win.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use crate::catalog::Catalog;
-use crate::domain::calendar::beijing;
 use crate::error::AppError;
+use crate::mail::{notify, MailData, MailKind};
 use crate::routing::Directory;
-use crate::storage::outbox::{self, NewMail};
 use crate::storage::submissions::{self, NewEventRow};
 use crate::storage::Db;
 
@@ -23,6 +21,8 @@ const PAGE: i64 = 200;
 pub struct SweepReport {
     pub flagged: usize,
     pub notices: usize,
+    /// Answers nobody rated in time, closed as not rated.
+    pub closed_unrated: usize,
 }
 
 /// Sweeps as if at `as_of` (normally now; `minsheng sweep --as-of` replays another moment).
@@ -48,21 +48,18 @@ pub fn sweep(
         for case in candidates {
             let Some(due) = case.due_at else { continue };
             let holder = case.assigned_unit.clone().or(case.dispatch_unit.clone());
-            let recipients: Vec<(String, String)> = holder
+            let data = MailData {
+                deadline: notify::day(due),
+                ..notify::case_data(catalog, &case, None)
+            };
+            // The unit holding the case and its superior, each at its published address.
+            let mails: Vec<(String, MailData)> = holder
                 .iter()
                 .filter_map(|u| dir.unit(u))
                 .flat_map(|u| std::iter::once(u).chain(dir.units[u].parent))
-                .filter_map(|u| {
-                    catalog
-                        .unit(&dir.units[u].code)
-                        .map(|x| (x.code.clone(), x.email.clone()))
-                })
+                .filter_map(|u| notify::unit_mail(catalog, &dir.units[u].code, &data))
                 .collect();
-            let due_day = due
-                .and_utc()
-                .with_timezone(&beijing())
-                .format("%Y-%m-%d")
-                .to_string();
+            let deadline = data.deadline.clone();
             let outcome = db.write_sync(move |conn| {
                 if !submissions::claim_overdue(conn, case.id, due, at)? {
                     return Ok(None);
@@ -79,25 +76,13 @@ pub fn sweep(
                         note_en: Some("Past its deadline; now under supervision."),
                         public: true,
                         actor: None,
-                        reason: Some(&format!("deadline {due_day}")),
+                        reason: Some(&format!("deadline {deadline}")),
                     },
                 )?;
-                for (unit, email) in &recipients {
-                    let payload =
-                        json!({"tracking_code": case.tracking_code, "unit": unit, "deadline": due_day});
-                    outbox::enqueue(
-                        conn,
-                        &NewMail {
-                            template: "overdue_notice",
-                            recipient: email,
-                            case_code: Some(&case.tracking_code),
-                            payload: &payload,
-                            lang: "zh-CN",
-                            at,
-                        },
-                    )?;
+                for (address, data) in &mails {
+                    notify::to_unit_address(conn, address, MailKind::OverdueNotice, data, at)?;
                 }
-                Ok(Some(recipients.len()))
+                Ok(Some(mails.len()))
             })?;
             if let Some(notices) = outcome {
                 report.flagged += 1;
@@ -105,10 +90,12 @@ pub fn sweep(
             }
         }
     }
-    if report.flagged > 0 {
+    report.closed_unrated = crate::rating::service::close_unrated(db, as_of)?;
+    if report.flagged > 0 || report.closed_unrated > 0 {
         tracing::info!(
             flagged = report.flagged,
             notices = report.notices,
+            closed_unrated = report.closed_unrated,
             "sweeper flagged overdue cases"
         );
     }

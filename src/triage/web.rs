@@ -25,12 +25,13 @@ use crate::web::texts::{state_label, texts, Texts};
 
 /// Who is signed in, for the page header.
 pub struct Me {
-    username: String,
-    unit_name: String,
-    supervises: bool,
+    pub(crate) username: String,
+    pub(crate) unit_name: String,
+    pub(crate) supervises: bool,
+    pub(crate) admin: bool,
 }
 
-fn me(state: &AppState, staff: &Staff, lang: Lang) -> Me {
+pub(crate) fn me(state: &AppState, staff: &Staff, lang: Lang) -> Me {
     Me {
         username: staff.username.clone(),
         unit_name: state
@@ -39,10 +40,11 @@ fn me(state: &AppState, staff: &Staff, lang: Lang) -> Me {
             .map(|u| u.name(lang).to_owned())
             .unwrap_or_default(),
         supervises: staff.role == Role::Supervisor,
+        admin: staff.role == Role::Admin,
     }
 }
 
-fn respond(status: StatusCode, page: &impl Template, token: csrf::CsrfToken) -> HttpResponse {
+pub(crate) fn respond(status: StatusCode, page: &impl Template, token: csrf::CsrfToken) -> HttpResponse {
     render_private(status, page, token.cookie)
 }
 

@@ -84,6 +84,8 @@ pub struct Texts {
     pub timeline_heading: &'static str,
     pub time_zone_note: &'static str,
     pub overdue_label: &'static str,
+    pub rate_prompt: &'static str,
+    pub rate_button: &'static str,
 
     pub back_home: &'static str,
     pub error_title: &'static str,
@@ -169,6 +171,8 @@ pub static ZH: Texts = Texts {
     timeline_heading: "办理过程",
     time_zone_note: "时间为北京时间。",
     overdue_label: "已超过办理期限，正在督办",
+    rate_prompt: "您的来件已办结。您对办理情况是否满意？",
+    rate_button: "评价办理结果",
 
     back_home: "返回首页",
     error_title: "出错了",
@@ -254,6 +258,8 @@ pub static EN: Texts = Texts {
     timeline_heading: "What has happened",
     time_zone_note: "Times are Beijing time.",
     overdue_label: "Past its deadline; under supervision",
+    rate_prompt: "Your case has been handled. Are you satisfied with how it was handled?",
+    rate_button: "Rate the answer",
 
     back_home: "Back to the home page",
     error_title: "Something went wrong",

@@ -238,6 +238,48 @@ fn production_refuses_to_start_without_a_data_key() {
     );
 }
 
+#[test]
+fn production_sends_mail_only_through_smtp() {
+    let out = minsheng()
+        .env("MINSHENG_ENV", "production")
+        .env("MINSHENG__SECURITY__DATA_KEY", TEST_KEY)
+        .env("MINSHENG__MAIL__TRANSPORT", "file")
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("production sends mail only through SMTP"),
+        "{stderr}"
+    );
+    let plain = minsheng()
+        .env("MINSHENG_ENV", "production")
+        .env("MINSHENG__SECURITY__DATA_KEY", TEST_KEY)
+        .env("MINSHENG__MAIL__SMTP_SECURITY", "none")
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert!(!plain.status.success(), "nor over an unencrypted connection");
+    let ok = minsheng()
+        .env("MINSHENG_ENV", "production")
+        .env("MINSHENG__SECURITY__DATA_KEY", TEST_KEY)
+        .env("MINSHENG__MAIL__SMTP_HOST", "mail.example.gov.cn")
+        .arg("check-config")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        ok.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(
+        stdout.contains("mail: ok (SMTP to mail.example.gov.cn:587, Starttls"),
+        "{stdout}"
+    );
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -7,25 +7,6 @@ use minsheng::triage::session;
 use crate::helpers::{hidden_value, text_of, valid_json, Backend, TestApp};
 use crate::on_both_backends;
 
-async fn sign_in(
-    app: &TestApp,
-    browser: &reqwest::Client,
-    username: &str,
-    password: &str,
-) -> reqwest::Response {
-    let csrf = app.csrf_token(browser, "/handler/login").await;
-    browser
-        .post(app.url("/handler/login"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("username", username),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn a_handler_works_a_case_in_the_browser(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.staff_token("feicheng.handler", "370983-police", Role::Handler)
@@ -37,7 +18,7 @@ async fn a_handler_works_a_case_in_the_browser(backend: Backend) {
     assert_eq!(redirect.status(), 303);
     assert_eq!(redirect.headers()["location"], "/handler/login");
 
-    let wrong = sign_in(&app, &browser, "feicheng.handler", "wrong password!").await;
+    let wrong = app.sign_in(&browser, "feicheng.handler", "wrong password!").await;
     assert_eq!(wrong.status(), 401);
     let page = wrong.text().await.unwrap();
     assert!(page.contains("用户名或密码不正确"));
@@ -46,10 +27,12 @@ async fn a_handler_works_a_case_in_the_browser(backend: Backend) {
         "feicheng.handler",
         "the typed name is kept"
     );
-    let unknown = sign_in(&app, &browser, "nobody", "a long enough password").await;
+    let unknown = app.sign_in(&browser, "nobody", "a long enough password").await;
     assert_eq!(unknown.status(), 401, "the same answer for an unknown user");
 
-    let ok = sign_in(&app, &browser, "feicheng.handler", "a long enough password").await;
+    let ok = app
+        .sign_in(&browser, "feicheng.handler", "a long enough password")
+        .await;
     assert_eq!(ok.status(), 303);
     let cookie = ok.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(
@@ -139,7 +122,7 @@ async fn a_handler_works_a_case_in_the_browser(backend: Backend) {
     app.staff_token("xintai.handler", "370982-police", Role::Handler)
         .await;
     assert_eq!(
-        sign_in(&app, &stranger, "xintai.handler", "a long enough password")
+        app.sign_in(&stranger, "xintai.handler", "a long enough password")
             .await
             .status(),
         303
@@ -193,13 +176,16 @@ async fn sessions_end_after_eight_idle_hours_and_sign_in_is_limited(backend: Bac
     let browser = TestApp::new_client();
     let mut last = 0;
     for _ in 0..12 {
-        last = sign_in(&app, &browser, "feicheng.handler", "guessing wrong")
+        last = app
+            .sign_in(&browser, "feicheng.handler", "guessing wrong")
             .await
             .status()
             .as_u16();
     }
     assert_eq!(last, 429);
-    let right = sign_in(&app, &browser, "feicheng.handler", "a long enough password").await;
+    let right = app
+        .sign_in(&browser, "feicheng.handler", "a long enough password")
+        .await;
     assert_eq!(right.status(), 429, "still limited, even with the right password");
 }
 
@@ -212,7 +198,7 @@ async fn the_queue_page_links_to_the_next_page_with_its_filters(backend: Backend
     }
     let browser = TestApp::new_client();
     assert_eq!(
-        sign_in(&app, &browser, "feicheng.handler", "a long enough password")
+        app.sign_in(&browser, "feicheng.handler", "a long enough password")
             .await
             .status(),
         303

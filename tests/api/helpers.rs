@@ -109,14 +109,35 @@ pub fn test_settings(db: &TestDb) -> Settings {
     s.limits.track_burst = 10_000;
     s.limits.track_per_minute = 10_000;
     s.limits.contact_per_day = 10_000;
+    // Mail stays in memory unless a test points it at its SMTP server; tests flush by hand.
+    s.mail.transport = minsheng::config::MailTransportKind::Stub;
+    s.mail.interval_secs = 0;
+    s.sweeper.interval_secs = 0;
     s
+}
+
+/// Mail to the test SMTP server on `port`, plain (it is on this machine), retried after a second.
+pub fn smtp_to(port: u16) -> impl FnOnce(&mut Settings) {
+    move |s: &mut Settings| {
+        s.mail.transport = minsheng::config::MailTransportKind::Smtp;
+        s.mail.smtp_host = "127.0.0.1".to_owned();
+        s.mail.smtp_port = port;
+        s.mail.smtp_security = minsheng::config::SmtpSecurity::None;
+        s.mail.smtp_timeout_secs = 5;
+        s.mail.backoff_base_secs = 1;
+        s.mail.backoff_max_secs = 2;
+        s.mail.public_url = "http://minsheng.test".to_owned();
+    }
 }
 
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub state: actix_web::web::Data<AppState>,
-    _db: TestDb,
+    /// The settings it was built with, for a second instance on the same database.
+    pub settings: Settings,
+    /// Owned by the first instance only: dropping it removes the database.
+    _db: Option<TestDb>,
 }
 
 impl TestApp {
@@ -128,7 +149,15 @@ impl TestApp {
         let db = TestDb::create(backend);
         let mut settings = test_settings(&db);
         adjust(&mut settings);
-        let app = Application::build(settings).await.expect("application builds");
+        let mut app = Self::start(settings).await;
+        app._db = Some(db);
+        app
+    }
+
+    async fn start(settings: Settings) -> TestApp {
+        let app = Application::build(settings.clone())
+            .await
+            .expect("application builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let state = app.state();
         tokio::spawn(app.run_until_stopped());
@@ -136,8 +165,37 @@ impl TestApp {
             address,
             client: Self::new_client(),
             state,
-            _db: db,
+            settings,
+            _db: None,
         }
+    }
+
+    /// Another instance of the service on the same database (as after a restart, or a second
+    /// server behind the same load balancer).
+    pub async fn sibling(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = self.settings.clone();
+        adjust(&mut settings);
+        Self::start(settings).await
+    }
+
+    /// Signs `browser` in on the handler's pages.
+    pub async fn sign_in(
+        &self,
+        browser: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let csrf = self.csrf_token(browser, "/handler/login").await;
+        browser
+            .post(self.url("/handler/login"))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("username", username),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .unwrap()
     }
 
     /// A browser-like client: keeps cookies, does not follow redirects.

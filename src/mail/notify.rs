@@ -1,0 +1,168 @@
+//! Queueing mail from inside a business transaction: the services call these with the same
+//! connection that writes the change, so the mail exists exactly when the change does.
+//!
+//! A citizen gets mail only where they gave an e-mail address (so never for an anonymous report);
+//! the address is sealed in the outbox row. A unit gets mail at its published address.
+
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
+
+use super::compose::{MailData, MailKind};
+use crate::catalog::Catalog;
+use crate::domain::calendar::beijing;
+use crate::domain::{Kind, Reporter};
+use crate::storage::outbox::{self, NewMail, To};
+use crate::storage::submissions::SubmissionRow;
+use crate::storage::{accounts, DbConn};
+use crate::vault::Vault;
+
+/// The Beijing calendar day of a stored UTC time, as `YYYY-MM-DD`.
+pub fn day(at: NaiveDateTime) -> String {
+    at.and_utc()
+        .with_timezone(&beijing())
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// The facts every mail about a case shares; `unit` names the unit now holding it.
+pub fn case_data(catalog: &Catalog, row: &SubmissionRow, unit: Option<&str>) -> MailData {
+    case_facts(catalog, &row.tracking_code, &row.kind, row.title.as_deref(), unit)
+}
+
+/// [`case_data`] from the pieces, for a case not read back from the database.
+pub fn case_facts(
+    catalog: &Catalog,
+    tracking_code: &str,
+    kind: &str,
+    title: Option<&str>,
+    unit: Option<&str>,
+) -> MailData {
+    let kind = Kind::from_code(kind).map(|k| catalog.kind_info(k));
+    let unit = unit.and_then(|u| catalog.unit(u));
+    MailData {
+        tracking_code: tracking_code.to_owned(),
+        kind: kind.map(|k| k.name.clone()).unwrap_or_default(),
+        kind_en: kind.map(|k| k.name_en.clone()).unwrap_or_default(),
+        title: title.unwrap_or_default().to_owned(),
+        unit: unit.map(|u| u.name.clone()).unwrap_or_default(),
+        unit_en: unit.map(|u| u.name_en.clone()).unwrap_or_default(),
+        ..Default::default()
+    }
+}
+
+/// The citizen's e-mail address, opened from the sealed identity; `None` when they gave none.
+pub fn citizen_email(vault: &Vault, row: &SubmissionRow) -> Option<String> {
+    let sealed = row.reporter_sealed.as_ref()?;
+    let plain = vault.open(sealed, row.tracking_code.as_bytes()).ok()?;
+    let reporter: Reporter = serde_json::from_slice(&plain).ok()?;
+    reporter.email
+}
+
+fn payload(data: &MailData) -> serde_json::Value {
+    serde_json::to_value(data).expect("mail data serializes")
+}
+
+/// Queues `kind` to the citizen at `email` (if any), in their language.
+#[allow(clippy::too_many_arguments)]
+pub fn citizen(
+    conn: &mut DbConn,
+    vault: &Vault,
+    code: &str,
+    email: Option<&str>,
+    lang: &str,
+    kind: MailKind,
+    data: &MailData,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    let Some(email) = email else { return Ok(()) };
+    let sealed = vault.seal(email.as_bytes(), &outbox::citizen_context(code));
+    outbox::enqueue(
+        conn,
+        &NewMail {
+            template: kind.name(),
+            to: To::Citizen(&sealed),
+            case_code: Some(code),
+            payload: &payload(data),
+            lang,
+            at,
+        },
+    )
+}
+
+/// A unit's published address and `data` naming that unit; `None` when it has no address.
+pub fn unit_mail(catalog: &Catalog, unit_code: &str, data: &MailData) -> Option<(String, MailData)> {
+    let u = catalog.unit(unit_code).filter(|u| !u.email.is_empty())?;
+    let data = MailData {
+        unit: u.name.clone(),
+        unit_en: u.name_en.clone(),
+        ..data.clone()
+    };
+    Some((u.email.clone(), data))
+}
+
+/// Queues `kind` to a unit's `address` (see [`unit_mail`]).
+pub fn to_unit_address(
+    conn: &mut DbConn,
+    address: &str,
+    kind: MailKind,
+    data: &MailData,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    outbox::enqueue(
+        conn,
+        &NewMail {
+            template: kind.name(),
+            to: To::Unit(address),
+            case_code: Some(&data.tracking_code),
+            payload: &payload(data),
+            lang: "zh-CN",
+            at,
+        },
+    )
+}
+
+/// Queues `kind` to a unit's published address (nothing when the directory has none).
+pub fn unit(
+    conn: &mut DbConn,
+    catalog: &Catalog,
+    unit_code: &str,
+    kind: MailKind,
+    data: &MailData,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    match unit_mail(catalog, unit_code, data) {
+        Some((address, data)) => to_unit_address(conn, &address, kind, &data, at),
+        None => Ok(()),
+    }
+}
+
+/// Queues `kind` to every active supervisor of `unit_code` who has an address; when none has,
+/// to the unit's own address. Returns how many mails were queued.
+pub fn supervisors(
+    conn: &mut DbConn,
+    catalog: &Catalog,
+    unit_code: &str,
+    kind: MailKind,
+    data: &MailData,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    let addresses = accounts::supervisor_emails(conn, unit_code)?;
+    if addresses.is_empty() {
+        unit(conn, catalog, unit_code, kind, data, at)?;
+        return Ok(1);
+    }
+    for address in &addresses {
+        outbox::enqueue(
+            conn,
+            &NewMail {
+                template: kind.name(),
+                to: To::Staff(address),
+                case_code: Some(&data.tracking_code),
+                payload: &payload(data),
+                lang: "zh-CN",
+                at,
+            },
+        )?;
+    }
+    Ok(addresses.len())
+}

@@ -1,0 +1,323 @@
+//! The citizen's rating of an answer (满意度评价), and what follows from it: satisfied or basically
+//! satisfied closes the case; not satisfied reopens it for review (复查) at the unit of the same
+//! kind one level up, tells the citizen, and notifies that unit's supervisors ("群众不满意不放过").
+//! An answer gets one rating; staff can never write one. An answer nobody rates within the window
+//! is closed as not rated by the sweeper ([`close_unrated`]).
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+use super::token::RatingClaim;
+use crate::catalog::Catalog;
+use crate::domain::text::normalize_optional;
+use crate::domain::{FieldErrors, Kind, Problem, State};
+use crate::error::AppError;
+use crate::mail::{notify, MailData, MailKind};
+use crate::routing::Directory;
+use crate::state::AppState;
+use crate::storage::ratings;
+use crate::storage::submissions::{CaseChanges, NewEventRow, SubmissionRow};
+use crate::storage::{self, Db, DbConn};
+
+/// The three answers a citizen can give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rating {
+    Satisfied,
+    BasicallySatisfied,
+    NotSatisfied,
+}
+
+impl Rating {
+    pub const ALL: [Rating; 3] = [
+        Rating::Satisfied,
+        Rating::BasicallySatisfied,
+        Rating::NotSatisfied,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Rating::Satisfied => "satisfied",
+            Rating::BasicallySatisfied => "basically_satisfied",
+            Rating::NotSatisfied => "not_satisfied",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Rating> {
+        Rating::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub fn label(self, lang: crate::i18n::Lang) -> &'static str {
+        match self {
+            Rating::Satisfied => lang.pick("满意", "Satisfied"),
+            Rating::BasicallySatisfied => lang.pick("基本满意", "Basically satisfied"),
+            Rating::NotSatisfied => lang.pick("不满意", "Not satisfied"),
+        }
+    }
+}
+
+/// The longest comment a citizen may add.
+pub const COMMENT_MAX: usize = 1000;
+
+/// What the rating page shows about the answer being rated.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub tracking_code: String,
+    pub unit: Option<String>,
+    pub outcome: Option<String>,
+    pub result: Option<String>,
+    /// The rating this answer already has, if any.
+    pub rated: Option<Rating>,
+    /// True while this answer can still be rated.
+    pub open: bool,
+}
+
+/// What happened to the case after a rating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rated {
+    Closed,
+    /// Reopened for review at this unit (its code is in the case).
+    Reopened,
+}
+
+fn ratable(row: &SubmissionRow, claim: &RatingClaim, now: NaiveDateTime) -> bool {
+    row.state == State::Resolved.code()
+        && row.review_round == claim.round
+        && row.rating_until.is_some_and(|until| until >= now)
+}
+
+/// The answer a (verified) rating link points at. A code that is not a case is `NotFound`.
+pub async fn answer(state: &AppState, claim: RatingClaim) -> Result<Answer, AppError> {
+    state
+        .db
+        .read(move |conn| {
+            let row =
+                storage::submissions::find_by_code(conn, &claim.tracking_code)?.ok_or(AppError::NotFound)?;
+            let rated = ratings::rating_of(conn, row.id, claim.round)?.and_then(|r| Rating::from_code(&r));
+            let open = rated.is_none() && ratable(&row, &claim, Utc::now().naive_utc());
+            let current = row.review_round == claim.round;
+            Ok(Answer {
+                tracking_code: row.tracking_code,
+                unit: row.assigned_unit,
+                outcome: row.outcome.filter(|_| current),
+                result: row.result.filter(|_| current),
+                rated,
+                open,
+            })
+        })
+        .await
+}
+
+/// Checks the optional comment.
+pub fn parse_comment(raw: &str) -> Result<Option<String>, AppError> {
+    let comment = normalize_optional(Some(raw));
+    if comment.as_ref().is_some_and(|c| c.chars().count() > COMMENT_MAX) {
+        let mut e = FieldErrors::default();
+        e.add("comment", Problem::TooLong { max: COMMENT_MAX });
+        return Err(AppError::Invalid(e));
+    }
+    Ok(comment)
+}
+
+/// Records the citizen's rating of the answer `claim` points at, and acts on it, in one
+/// transaction. A second rating of the same answer, or one after the window, is a `Conflict`.
+pub async fn rate(
+    state: actix_web::web::Data<AppState>,
+    claim: RatingClaim,
+    rating: Rating,
+    comment: Option<String>,
+) -> Result<Rated, AppError> {
+    let s = state.clone();
+    let outcome = state
+        .db
+        .write(move |conn| {
+            let now = Utc::now();
+            let at = now.naive_utc();
+            let row =
+                storage::submissions::find_by_code(conn, &claim.tracking_code)?.ok_or(AppError::NotFound)?;
+            if ratings::rating_of(conn, row.id, claim.round)?.is_some() {
+                return Err(AppError::Conflict("already rated"));
+            }
+            if !ratable(&row, &claim, at) {
+                return Err(AppError::Conflict("not open for rating"));
+            }
+            ratings::insert(conn, row.id, claim.round, rating.code(), comment.as_deref(), at)?;
+            if rating == Rating::NotSatisfied {
+                reopen(&s, conn, &row, comment.as_deref(), now)?;
+                Ok(Rated::Reopened)
+            } else {
+                close(conn, &row, rating, at)?;
+                Ok(Rated::Closed)
+            }
+        })
+        .await?;
+    state.queue_counts.clear();
+    Ok(outcome)
+}
+
+fn close(conn: &mut DbConn, row: &SubmissionRow, rating: Rating, at: NaiveDateTime) -> Result<(), AppError> {
+    storage::submissions::update_case(
+        conn,
+        row.id,
+        &CaseChanges {
+            state: Some(State::Closed.code()),
+            rating_until: Some(None),
+            updated_at: Some(at),
+            ..Default::default()
+        },
+    )?;
+    let (zh, en) = (
+        rating.label(crate::i18n::Lang::Zh),
+        rating.label(crate::i18n::Lang::En),
+    );
+    storage::submissions::record_event(
+        conn,
+        &row.tracking_code,
+        &NewEventRow {
+            submission_id: row.id,
+            at,
+            action: "rated",
+            state: State::Closed.code(),
+            note: Some(&format!("群众评价：{zh}。已结案。")),
+            note_en: Some(&format!("Rated by the citizen: {en}. Closed.")),
+            public: true,
+            actor: None,
+            reason: None,
+        },
+    )?;
+    Ok(())
+}
+
+/// The unit of the same kind one level up from the one that answered; the same unit when there
+/// is none above, or when the one above would be the subject of a report (or below it).
+pub fn review_unit(dir: &Directory, row: &SubmissionRow) -> Option<String> {
+    let current = dir.unit(row.assigned_unit.as_deref()?)?;
+    let unit = &dir.units[current];
+    let up = dir.regions[unit.region]
+        .parent
+        .and_then(|r| dir.nearest(r, unit.kind))
+        .filter(|&up| {
+            let target = row.target_unit.as_deref().and_then(|t| dir.unit(t));
+            let conflict = row.kind == Kind::Report.code() && target.is_some_and(|t| dir.at_or_below(up, t));
+            !conflict
+        })
+        .unwrap_or(current);
+    Some(dir.units[up].code.clone())
+}
+
+fn reopen(
+    state: &AppState,
+    conn: &mut DbConn,
+    row: &SubmissionRow,
+    comment: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let at = now.naive_utc();
+    let dir = &state.router.directory;
+    let unit = review_unit(dir, row).ok_or(AppError::Conflict("no unit to review"))?;
+    let kind = Kind::from_code(&row.kind).ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad kind")))?;
+    let limits = state.sla.for_kind(kind);
+    let deadline = state
+        .sla
+        .calendar()
+        .deadline_at(now, limits.accept_days, limits.counting)
+        .naive_utc();
+    storage::submissions::update_case(
+        conn,
+        row.id,
+        &CaseChanges {
+            state: Some(State::Reopened.code()),
+            assigned_unit: Some(Some(&unit)),
+            due_at: Some(Some(deadline)),
+            accept_deadline: Some(Some(deadline)),
+            handle_deadline: Some(None),
+            extension: Some("none"),
+            extension_days: Some(None),
+            outcome: Some(None),
+            result: Some(None),
+            rating_until: Some(None),
+            review_round: Some(row.review_round + 1),
+            updated_at: Some(at),
+            ..Default::default()
+        },
+    )?;
+    let u = dir.unit(&unit).map(|i| &dir.units[i]);
+    let (name, name_en) = u.map_or((unit.as_str(), unit.as_str()), |u| (&u.name, &u.name_en));
+    storage::submissions::record_event(
+        conn,
+        &row.tracking_code,
+        &NewEventRow {
+            submission_id: row.id,
+            at,
+            action: "reopened",
+            state: State::Reopened.code(),
+            note: Some(&format!("群众评价：不满意。交{name}复查。")),
+            note_en: Some(&format!(
+                "Rated by the citizen: not satisfied. Sent to {name_en} for review."
+            )),
+            public: true,
+            actor: None,
+            reason: comment,
+        },
+    )?;
+    let catalog: &Catalog = &state.catalog;
+    let data = MailData {
+        deadline: notify::day(deadline),
+        comment: comment.unwrap_or_default().to_owned(),
+        ..notify::case_data(catalog, row, Some(&unit))
+    };
+    let email = notify::citizen_email(&state.vault, row);
+    notify::citizen(
+        conn,
+        &state.vault,
+        &row.tracking_code,
+        email.as_deref(),
+        &row.lang,
+        MailKind::Reopened,
+        &data,
+        at,
+    )?;
+    notify::unit(conn, catalog, &unit, MailKind::NewCase, &data, at)?;
+    notify::supervisors(conn, catalog, &unit, MailKind::ReviewNotice, &data, at)?;
+    Ok(())
+}
+
+/// Closes, as not rated, every answered case whose rating window ended before `as_of`. Each case
+/// is closed by a conditional update, so two sweepers never close one twice. Returns how many.
+pub fn close_unrated(db: &Db, as_of: DateTime<Utc>) -> Result<usize, AppError> {
+    let at = as_of.naive_utc();
+    let mut closed = 0;
+    loop {
+        let candidates = {
+            let mut conn = db.get()?;
+            ratings::unrated_past(&mut conn, at, 200)?
+        };
+        if candidates.is_empty() {
+            return Ok(closed);
+        }
+        for (id, code, until) in candidates {
+            let won = db.write_sync(move |conn| {
+                if !ratings::claim_unrated(conn, id, until, at)? {
+                    return Ok(false);
+                }
+                storage::submissions::record_event(
+                    conn,
+                    &code,
+                    &NewEventRow {
+                        submission_id: id,
+                        at,
+                        action: "closed_unrated",
+                        state: State::Closed.code(),
+                        note: Some("评价期已过，未评价，已结案。"),
+                        note_en: Some("The rating period ended without a rating; closed."),
+                        public: true,
+                        actor: None,
+                        reason: None,
+                    },
+                )?;
+                Ok(true)
+            })?;
+            if won {
+                closed += 1;
+            }
+        }
+    }
+}

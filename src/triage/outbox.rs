@@ -1,0 +1,133 @@
+//! `/handler/outbox` (admins only): how much mail waits, was sent or is dead, each dead mail with
+//! its last error and a button that puts it back in line.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::session::SignedIn;
+use super::texts::{staff_texts, StaffTexts};
+use super::web::{me, respond, CsrfOnly, Me};
+use crate::domain::kind::Role;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::intake::service::beijing_time;
+use crate::state::AppState;
+use crate::storage::outbox;
+use crate::web::csrf;
+use crate::web::pages::{Chrome, PageError, PageResult};
+use crate::web::texts::{texts, Texts};
+
+/// How many dead mails the page lists (newest first).
+const SHOWN: i64 = 200;
+
+struct DeadRow {
+    id: i64,
+    created: String,
+    template: String,
+    case_code: Option<String>,
+    recipient: String,
+    attempts: i32,
+    error: String,
+}
+
+#[derive(Template)]
+#[template(path = "handler/outbox.html")]
+struct OutboxPage {
+    s: &'static StaffTexts,
+    t: &'static Texts,
+    chrome: Chrome,
+    me: Option<Me>,
+    csrf: String,
+    notice: Option<&'static str>,
+    pending: i64,
+    sent: i64,
+    dead: i64,
+    rows: Vec<DeadRow>,
+}
+
+fn admin_only(staff: &SignedIn, lang: Lang) -> Result<(), PageError> {
+    if staff.0.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(PageError::new(AppError::Forbidden, lang))
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct OutboxQuery {
+    pub retried: Option<String>,
+    pub lang: Option<String>,
+}
+
+pub async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    staff: SignedIn,
+    query: web::Query<OutboxQuery>,
+) -> Result<HttpResponse, PageError> {
+    admin_only(&staff, lang)?;
+    let s = staff_texts(lang);
+    let ((pending, sent, dead), rows) = state
+        .db
+        .read(|conn| Ok((outbox::counts(conn)?, outbox::dead(conn, SHOWN)?)))
+        .await
+        .page(lang)?;
+    let token = csrf::issue_for(&req, &state);
+    let body = OutboxPage {
+        s,
+        t: texts(lang),
+        chrome: Chrome::new(lang, "/handler/outbox"),
+        me: Some(me(&state, &staff.0, lang)),
+        csrf: token.token.clone(),
+        notice: query.retried.is_some().then_some(s.outbox_retried),
+        pending,
+        sent,
+        dead,
+        rows: rows
+            .into_iter()
+            .map(|r| DeadRow {
+                id: r.id,
+                created: beijing_time(r.created_at),
+                template: r.template,
+                case_code: r.case_code,
+                recipient: if r.audience == "citizen" {
+                    s.outbox_citizen.to_owned()
+                } else {
+                    r.recipient
+                },
+                attempts: r.attempts,
+                error: r.last_error.unwrap_or_default(),
+            })
+            .collect(),
+    };
+    Ok(respond(StatusCode::OK, &body, token))
+}
+
+pub async fn retry(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    staff: SignedIn,
+    path: web::Path<i64>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    admin_only(&staff, lang)?;
+    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
+    let id = path.into_inner();
+    let now = chrono::Utc::now().naive_utc();
+    let found = state
+        .db
+        .write(move |conn| Ok(outbox::retry(conn, id, now)?))
+        .await
+        .page(lang)?;
+    if !found {
+        return Err(PageError::new(AppError::NotFound, lang));
+    }
+    tracing::info!(mail = id, user = %staff.0.username, "dead mail put back in line");
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/handler/outbox?retried=1"))
+        .finish())
+}
