@@ -104,7 +104,14 @@ impl Mailer {
         }
         let attempts = row.attempts + 1;
         let result = match self.message(&row) {
-            Ok(message) => self.transport.send(message).await,
+            Ok((message, to)) => self.transport.send(message).await.map_err(|mut e| {
+                // A refusal often quotes the address; a citizen's must not reach the log or the
+                // admin page.
+                if row.audience == "citizen" {
+                    e.message = e.message.replace(&to, "[citizen]");
+                }
+                e
+            }),
             Err(e) => Err(e),
         };
         let owner = self.owner.clone();
@@ -136,8 +143,9 @@ impl Mailer {
         Ok(())
     }
 
-    /// The message for an outbox row. A row that cannot become a message fails permanently.
-    pub fn message(&self, row: &OutboxRow) -> Result<Message, SendError> {
+    /// The message for an outbox row, and the address it goes to. A row that cannot become a
+    /// message fails permanently.
+    pub fn message(&self, row: &OutboxRow) -> Result<(Message, String), SendError> {
         let permanent = |message: String| SendError {
             permanent: true,
             message,
@@ -161,6 +169,7 @@ impl Mailer {
         let to: Mailbox = address
             .parse()
             .map_err(|e| permanent(format!("recipient address: {e}")))?;
+        let to_text = to.email.to_string();
         let rendered = compose::render(kind, lang, &data, &self.links(&data, lang))
             .map_err(|e| permanent(format!("template: {e}")))?;
         Message::builder()
@@ -181,6 +190,7 @@ impl Mailer {
                             .body(rendered.html),
                     ),
             )
+            .map(|m| (m, to_text))
             .map_err(|e| permanent(format!("building the message: {e}")))
     }
 

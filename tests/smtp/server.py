@@ -26,7 +26,7 @@ class Maildir:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.split("@", 1)[0].lower().startswith("bounce"):
-            return "550 5.1.1 Mailbox does not exist"
+            return f"550 5.1.1 <{address}>: Recipient address rejected: mailbox does not exist"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
