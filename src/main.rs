@@ -109,6 +109,11 @@ enum UserCommand {
         #[arg(long)]
         email: Option<String>,
     },
+    /// Set a user's password (a reset by an administrator); read from standard input (one line).
+    Password {
+        #[arg(long)]
+        username: String,
+    },
     /// Disable a user: no more sign-in, no more API use.
     Disable {
         #[arg(long)]
@@ -196,7 +201,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
             // To the console only, never to the log.
             eprintln!("\n=== First start: created the administrator `admin` with the one-time password ===");
             eprintln!("    {password}");
-            eprintln!("=== Keep it safe: it is not shown again (no password change yet; `minsheng user add` makes another admin). ===\n");
+            eprintln!("=== Keep it safe: it is not shown again. Change it after signing in, at /handler/password. ===\n");
         }
         app.run_until_stopped().await
     })
@@ -370,6 +375,13 @@ fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
                 accounts::set_email(&db, &username, email.as_deref())?;
             }
             println!("added {username} ({role}) at {unit}");
+        }
+        UserCommand::Password { username } => {
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            accounts::set_password(&db, &username, password, "cli")?;
+            println!("password set for {username}");
         }
         UserCommand::Disable { username } => {
             accounts::disable_user(&db, &username)?;

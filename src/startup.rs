@@ -265,6 +265,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/login", web::post().to(triage::web::login))
                 .route("/logout", web::post().to(triage::web::logout))
                 .route("/supervision", web::get().to(triage::web::supervision))
+                .route("/password", web::get().to(triage::password::form))
+                .route("/password", web::post().to(triage::password::change))
                 .route("/outbox", web::get().to(triage::outbox::page))
                 .route("/outbox/{id}/retry", web::post().to(triage::outbox::retry))
                 .route("/cases/{tracking_code}", web::get().to(triage::web::case))

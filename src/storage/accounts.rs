@@ -57,6 +57,14 @@ pub fn set_disabled(conn: &mut DbConn, username: &str, disabled: bool) -> QueryR
 }
 
 /// Returns false when there is no such user.
+pub fn set_password_hash(conn: &mut DbConn, username: &str, hash: &str) -> QueryResult<bool> {
+    diesel::update(users::table.filter(users::username.eq(username)))
+        .set(users::password_hash.eq(hash))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Returns false when there is no such user.
 pub fn set_email(conn: &mut DbConn, username: &str, email: Option<&str>) -> QueryResult<bool> {
     diesel::update(users::table.filter(users::username.eq(username)))
         .set(users::email.eq(email))

@@ -1,4 +1,4 @@
-//! Staff accounts: adding and disabling users, API tokens (shown once, stored hashed), checking a
+//! Staff accounts: adding and disabling users, changing passwords, API tokens (shown once, stored hashed), checking a
 //! password or a token, and the first administrator created on first start.
 //!
 //! Passwords are hashed with argon2id (the crate's defaults: 19 MiB, 2 passes). Tokens carry 256
@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::catalog::Catalog;
 use crate::domain::kind::{Role, UnitKind};
 use crate::error::AppError;
+use crate::storage::audit::{self, AuditEntry};
 use crate::storage::{accounts, Db, DbConn};
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
@@ -42,6 +43,10 @@ pub enum AccountError {
     WeakPassword,
     #[error("`{0}` is not an e-mail address")]
     BadEmail(String),
+    #[error("the current password is wrong")]
+    WrongPassword,
+    #[error("the new password is the same as the current one")]
+    SamePassword,
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -125,6 +130,53 @@ pub fn disable_user(db: &Db, username: &str) -> Result<(), AccountError> {
     } else {
         Err(AccountError::NoSuchUser(username.to_owned()))
     }
+}
+
+/// Sets a user's password (an administrator's reset: `minsheng user password`), and records it in
+/// the audit log.
+pub fn set_password(db: &Db, username: &str, password: &str, actor: &str) -> Result<(), AccountError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AccountError::WeakPassword);
+    }
+    let hash = hash_password(password)?;
+    let (name, actor) = (username.to_owned(), actor.to_owned());
+    let found = db.write_sync(move |conn| {
+        if !accounts::set_password_hash(conn, &name, &hash)? {
+            return Ok(false);
+        }
+        audit::append(
+            conn,
+            &AuditEntry {
+                at: Utc::now().naive_utc(),
+                actor: &actor,
+                action: "password_set",
+                case_code: None,
+                detail: Some(&name),
+            },
+        )?;
+        Ok(true)
+    })?;
+    if found {
+        Ok(())
+    } else {
+        Err(AccountError::NoSuchUser(username.to_owned()))
+    }
+}
+
+/// A signed-in user changes their own password; the current one must be right.
+pub fn change_password(db: &Db, username: &str, current: &str, new: &str) -> Result<(), AccountError> {
+    let name = username.to_owned();
+    let row = db
+        .get()
+        .and_then(|mut conn| Ok(accounts::find_user(&mut conn, &name)?))?
+        .ok_or_else(|| AccountError::NoSuchUser(username.to_owned()))?;
+    if !verify_password(&row.password_hash, current) {
+        return Err(AccountError::WrongPassword);
+    }
+    if new == current {
+        return Err(AccountError::SamePassword);
+    }
+    set_password(db, username, new, username)
 }
 
 /// Sets (or with `None` removes) a user's own e-mail address, for notices addressed to them.

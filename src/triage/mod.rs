@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api;
 pub mod cases;
 pub mod outbox;
+pub mod password;
 pub mod seed;
 pub mod session;
 pub mod sweeper;

@@ -6,7 +6,7 @@ use minsheng::startup::Application;
 use minsheng::storage::audit;
 use minsheng::triage::accounts::{self, AccountError};
 
-use crate::helpers::{test_settings, valid_json, Backend, TestApp, TestDb};
+use crate::helpers::{hidden_value, test_settings, text_of, valid_json, Backend, TestApp, TestDb};
 use crate::on_both_backends;
 
 async fn the_first_administrator_is_created_once(backend: Backend) {
@@ -161,7 +161,89 @@ async fn the_audit_chain_detects_a_changed_row(backend: Backend) {
     assert_eq!(app.with_db(|c| audit::verify(c).unwrap()).first_broken, Some(4));
 }
 
+async fn staff_change_their_own_password(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.staff_token("feicheng.handler", "370983-police", Role::Handler)
+        .await;
+    let browser = TestApp::new_client();
+    let old = "a long enough password";
+    assert_eq!(app.sign_in(&browser, "feicheng.handler", old).await.status(), 303);
+    let change = |current: &'static str, new: &'static str, repeat: &'static str| {
+        let (app, browser) = (&app, &browser);
+        async move {
+            let csrf = app.csrf_token(browser, "/handler/password").await;
+            browser
+                .post(app.url("/handler/password"))
+                .form(&[
+                    ("csrf_token", csrf.as_str()),
+                    ("current", current),
+                    ("new", new),
+                    ("repeat", repeat),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Each mistake is named at its field, and nothing changes.
+    let cases = [
+        (
+            "wrong current pw",
+            "a brand new passphrase",
+            "a brand new passphrase",
+            "#current-error",
+            "当前密码不正确",
+        ),
+        (old, "short", "short", "#new-error", "12"),
+        (
+            old,
+            "a brand new passphrase",
+            "a brand new passfrase",
+            "#repeat-error",
+            "不一致",
+        ),
+        (old, old, old, "#new-error", "不能与当前密码相同"),
+    ];
+    for (current, new, repeat, field, message) in cases {
+        let resp = change(current, new, repeat).await;
+        assert_eq!(resp.status(), 422, "{field}");
+        let html = resp.text().await.unwrap();
+        assert!(
+            text_of(&html, field).unwrap().contains(message),
+            "{field}: {html}"
+        );
+        for name in ["current", "new", "repeat"] {
+            assert_eq!(hidden_value(&html, name), None, "a password is never shown again");
+        }
+    }
+    assert!(accounts::authenticate(&app.state.db, "feicheng.handler", old)
+        .unwrap()
+        .is_some());
+
+    let ok = change(old, "a brand new passphrase", "a brand new passphrase").await;
+    assert_eq!(ok.status(), 200);
+    assert!(text_of(&ok.text().await.unwrap(), "#notice")
+        .unwrap()
+        .contains("密码已修改"));
+    assert!(accounts::authenticate(&app.state.db, "feicheng.handler", old)
+        .unwrap()
+        .is_none());
+    let fresh = TestApp::new_client();
+    assert_eq!(app.sign_in(&fresh, "feicheng.handler", old).await.status(), 401);
+    assert_eq!(
+        app.sign_in(&fresh, "feicheng.handler", "a brand new passphrase")
+            .await
+            .status(),
+        303
+    );
+    // The change is in the audit log, and the chain still verifies.
+    let verified = app.with_db(|c| audit::verify(c).unwrap());
+    assert_eq!(verified.first_broken, None);
+    assert!(verified.entries >= 1);
+}
+
 on_both_backends!(
+    staff_change_their_own_password,
     the_first_administrator_is_created_once,
     users_sign_in_and_tokens_work_until_disabled,
     the_audit_chain_detects_a_changed_row,

@@ -1,0 +1,124 @@
+//! `/handler/password`: a signed-in member of staff changes their own password (the current one
+//! first, the new one twice). Every field's problem is named; passwords are never shown again.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::accounts::{self, AccountError, MIN_PASSWORD_CHARS};
+use super::session::SignedIn;
+use super::texts::{staff_texts, StaffTexts};
+use super::web::{me, respond, Me};
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::web::csrf;
+use crate::web::pages::{Chrome, PageError, PageResult};
+use crate::web::texts::{texts, Texts};
+
+#[derive(Template)]
+#[template(path = "handler/password.html")]
+struct PasswordPage {
+    s: &'static StaffTexts,
+    t: &'static Texts,
+    chrome: Chrome,
+    me: Option<Me>,
+    csrf: String,
+    username: String,
+    notice: Option<&'static str>,
+    errors: BTreeMap<&'static str, &'static str>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PasswordForm {
+    pub current: String,
+    pub new: String,
+    pub repeat: String,
+    pub username: String,
+    pub csrf_token: String,
+}
+
+fn show(
+    req: &HttpRequest,
+    state: &AppState,
+    lang: Lang,
+    staff: &SignedIn,
+    status: StatusCode,
+    notice: Option<&'static str>,
+    errors: BTreeMap<&'static str, &'static str>,
+) -> HttpResponse {
+    let token = csrf::issue_for(req, state);
+    let page = PasswordPage {
+        s: staff_texts(lang),
+        t: texts(lang),
+        chrome: Chrome::new(lang, "/handler/password"),
+        me: Some(me(state, &staff.0, lang)),
+        csrf: token.token.clone(),
+        username: staff.0.username.clone(),
+        notice,
+        errors,
+    };
+    respond(status, &page, token)
+}
+
+pub async fn form(req: HttpRequest, state: web::Data<AppState>, lang: Lang, staff: SignedIn) -> HttpResponse {
+    show(&req, &state, lang, &staff, StatusCode::OK, None, BTreeMap::new())
+}
+
+pub async fn change(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    staff: SignedIn,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
+    let s = staff_texts(lang);
+    let mut errors = BTreeMap::new();
+    if form.new.chars().count() < MIN_PASSWORD_CHARS {
+        errors.insert("new", s.password_weak);
+    } else if form.new != form.repeat {
+        errors.insert("repeat", s.password_mismatch);
+    }
+    if errors.is_empty() {
+        let (db, name) = (state.db.clone(), staff.0.username.clone());
+        let (current, new) = (form.current.clone(), form.new.clone());
+        let changed = actix_web::rt::task::spawn_blocking(move || {
+            accounts::change_password(&db, &name, &current, &new)
+        })
+        .await
+        .map_err(|e| PageError::new(AppError::Internal(anyhow::anyhow!("{e}")), lang))?;
+        match changed {
+            Ok(()) => {
+                tracing::info!(user = %staff.0.username, "password changed");
+                let notice = Some(s.password_changed);
+                return Ok(show(&req, &state, lang, &staff, StatusCode::OK, notice, errors));
+            }
+            Err(AccountError::WrongPassword) => {
+                errors.insert("current", s.password_wrong);
+            }
+            Err(AccountError::SamePassword) => {
+                errors.insert("new", s.password_same);
+            }
+            Err(AccountError::WeakPassword) => {
+                errors.insert("new", s.password_weak);
+            }
+            Err(AccountError::App(e)) => return Err(PageError::new(e, lang)),
+            Err(other) => return Err(PageError::new(AppError::Internal(other.into()), lang)),
+        }
+    }
+    Ok(show(
+        &req,
+        &state,
+        lang,
+        &staff,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+        errors,
+    ))
+}
