@@ -6,7 +6,7 @@
 # against a trivial actix-web GET as the baseline. Prints each run and the ratios.
 #
 # Usage: scripts/bench-queue.sh [sqlite|postgres]   (CASES=1000000 UNIT_OPEN=50000 DURATION=20s
-#        CONNECTIONS=16; PostgreSQL at MINSHENG_BENCH_PG, default postgres://postgres@127.0.0.1:5432)
+#        CONNECTIONS=16 POOL=0, the service's default: twice the cores; PostgreSQL at MINSHENG_BENCH_PG, default postgres://postgres@127.0.0.1:5432)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,7 +39,7 @@ case "$BACKEND" in
 esac
 export MINSHENG_CONFIG_DIR=config MINSHENG__DATABASE__URL="$URL" MINSHENG__DATA_DIR="$work/data" \
        MINSHENG__LOG__FILTER=warn MINSHENG__SERVER__BIND=127.0.0.1:18092 MINSHENG__SWEEPER__INTERVAL_SECS=0 \
-       MINSHENG__DATABASE__POOL_SIZE=16
+       MINSHENG__MAIL__INTERVAL_SECS=0 MINSHENG__DATABASE__POOL_SIZE=${POOL:-0}
 
 "$BIN" seed-demo --cases "$CASES" --unit 370983-police --unit-open "$UNIT_OPEN"
 echo "bench password long enough" | "$BIN" user add --username bench.handler --unit 370983-police --role handler >/dev/null

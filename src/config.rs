@@ -142,6 +142,17 @@ pub struct MailSettings {
     pub lease_secs: u64,
 }
 
+impl DatabaseSettings {
+    /// The pool's size: as configured, or (0) twice the CPU cores.
+    pub fn pool_size_or_default(&self) -> u32 {
+        if self.pool_size > 0 {
+            return self.pool_size;
+        }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        u32::try_from(cores * 2).unwrap_or(u32::MAX).max(2)
+    }
+}
+
 /// A configuration problem, naming the layer it came from.
 #[derive(Debug, thiserror::Error)]
 #[error("{source_name}: {message}")]

@@ -96,7 +96,7 @@ impl Db {
             BackendKind::Postgres => None,
         };
         let pool = Pool::builder()
-            .max_size(settings.pool_size.max(1))
+            .max_size(settings.pool_size_or_default())
             .connection_timeout(Duration::from_millis(settings.timeout_ms.max(1)))
             .build(manager)
             .context("connecting to the database")?;
