@@ -108,11 +108,22 @@ pub fn to_unit_address(
     data: &MailData,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
+    to_staff_side(conn, To::Unit(address), kind, data, at)
+}
+
+/// Queues `kind` to a unit or a member of staff: always in Chinese, the staff's language.
+fn to_staff_side(
+    conn: &mut DbConn,
+    to: To<'_>,
+    kind: MailKind,
+    data: &MailData,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     outbox::enqueue(
         conn,
         &NewMail {
             template: kind.name(),
-            to: To::Unit(address),
+            to,
             case_code: Some(&data.tracking_code),
             payload: &payload(data),
             lang: "zh-CN",
@@ -152,17 +163,7 @@ pub fn supervisors(
         return Ok(1);
     }
     for address in &addresses {
-        outbox::enqueue(
-            conn,
-            &NewMail {
-                template: kind.name(),
-                to: To::Staff(address),
-                case_code: Some(&data.tracking_code),
-                payload: &payload(data),
-                lang: "zh-CN",
-                at,
-            },
-        )?;
+        to_staff_side(conn, To::Staff(address), kind, data, at)?;
     }
     Ok(addresses.len())
 }
