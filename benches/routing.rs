@@ -109,6 +109,7 @@ fn bench_directory(c: &mut Criterion, name: &str, dir: &Directory, rules: &Rules
                 channel: Channel::Web,
                 region,
                 target_unit: target.as_deref(),
+                event_host: None,
             };
             black_box(route(black_box(&facts), dir, rules))
         })

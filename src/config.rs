@@ -33,6 +33,7 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub sweeper: SweeperSettings,
     pub mail: MailSettings,
+    pub kiosk: KioskSettings,
     /// Which environment was loaded (`local`, `production`, ...); not a key in any file.
     #[serde(skip)]
     pub environment: String,
@@ -91,6 +92,8 @@ pub struct LimitSettings {
     pub contact_per_day: u32,
     pub login_burst: u32,
     pub login_per_minute: u32,
+    pub kiosk_burst: u32,
+    pub kiosk_per_minute: u32,
     pub max_tracked_clients: usize,
 }
 
@@ -98,6 +101,12 @@ pub struct LimitSettings {
 #[serde(deny_unknown_fields)]
 pub struct SweeperSettings {
     pub interval_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KioskSettings {
+    pub idle_secs: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

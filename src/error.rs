@@ -26,6 +26,8 @@ pub enum AppError {
     Forbidden,
     #[error("not allowed in the case's current state: {0}")]
     Conflict(&'static str),
+    #[error("the idempotency key was used for a different request")]
+    IdempotencyKeyReused,
     #[error("not signed in")]
     Unauthorized,
     #[error("request body too large")]
@@ -57,6 +59,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Csrf | AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -75,6 +78,7 @@ impl AppError {
             AppError::Csrf => "csrf_failed",
             AppError::Forbidden => "forbidden",
             AppError::Conflict(_) => "conflict",
+            AppError::IdempotencyKeyReused => "idempotency_key_reused",
             AppError::Unauthorized => "unauthorized",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
@@ -97,6 +101,10 @@ impl AppError {
                 "The page expired or did not come from this site; please go back, reload and send again.",
             ),
             AppError::Forbidden => lang.pick("您的角色不能执行此操作。", "Your role may not do this."),
+            AppError::IdempotencyKeyReused => lang.pick(
+                "这个 Idempotency-Key 已用于另一份不同的提交。",
+                "This Idempotency-Key was already used for a different submission.",
+            ),
             AppError::Conflict(_) => lang.pick(
                 "案件当前的状态不允许此操作。",
                 "The case's current state does not allow this.",

@@ -2,7 +2,7 @@
 //!
 //! Layout: [`domain`] pure types and rules; [`catalog`] reference data; [`storage`] SQL;
 //! [`intake`] the citizen-facing services and handlers; [`triage`] staff work on cases;
-//! [`mail`] the outbox and its worker; [`rating`] the citizen's rating of an answer; [`web`] what all pages share;
+//! [`mail`] the outbox and its worker; [`rating`] the citizen's rating of an answer; [`kiosk`] open days and their kiosks; [`web`] what all pages share;
 //! [`startup`] builds the application; [`config`] the layered settings.
 
 pub mod catalog;
@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod intake;
+pub mod kiosk;
 pub mod limits;
 pub mod mail;
 pub mod rating;

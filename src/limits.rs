@@ -21,6 +21,7 @@ pub struct Limits {
     track: DefaultKeyedRateLimiter<IpAddr>,
     login_ip: DefaultKeyedRateLimiter<IpAddr>,
     login_user: DefaultKeyedRateLimiter<String>,
+    kiosk: DefaultKeyedRateLimiter<i64>,
     max_clients: usize,
     last_sweep_secs: AtomicU64,
     pub contact_per_day: u32,
@@ -39,6 +40,7 @@ impl Limits {
             track: RateLimiter::keyed(quota(s.track_per_minute, s.track_burst)),
             login_ip: RateLimiter::keyed(quota(s.login_per_minute, s.login_burst)),
             login_user: RateLimiter::keyed(quota(s.login_per_minute, s.login_burst)),
+            kiosk: RateLimiter::keyed(quota(s.kiosk_per_minute, s.kiosk_burst)),
             max_clients: s.max_tracked_clients.max(1),
             last_sweep_secs: AtomicU64::new(0),
             contact_per_day: s.contact_per_day,
@@ -48,6 +50,12 @@ impl Limits {
     /// One submission from `client`, or `RateLimited` with the seconds to wait.
     pub fn check_submit(&self, client: IpAddr) -> Result<(), AppError> {
         self.check(&self.submit, client)
+    }
+
+    /// One submission from the kiosk `kiosk_id`. Kiosks share their hall's address, so they are
+    /// limited per device, not per address.
+    pub fn check_kiosk(&self, kiosk_id: i64) -> Result<(), AppError> {
+        self.check(&self.kiosk, kiosk_id)
     }
 
     /// One status look-up from `client`.
@@ -101,6 +109,8 @@ impl Limits {
         }
         self.login_user.retain_recent();
         self.login_user.shrink_to_fit();
+        self.kiosk.retain_recent();
+        self.kiosk.shrink_to_fit();
     }
 
     /// How many clients the limiters remember now.
@@ -122,6 +132,8 @@ mod tests {
             contact_per_day: 5,
             login_burst: 2,
             login_per_minute: 1,
+            kiosk_burst: 1,
+            kiosk_per_minute: 1,
             max_tracked_clients: 100,
         }
     }
@@ -138,6 +150,9 @@ mod tests {
             other => panic!("expected a limit, got {other:?}"),
         }
         assert!(limits.check_submit(b).is_ok());
+        assert!(limits.check_kiosk(1).is_ok(), "kiosks have their own limit");
+        assert!(limits.check_kiosk(1).is_err());
+        assert!(limits.check_kiosk(2).is_ok(), "per device");
     }
 
     #[test]

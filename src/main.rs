@@ -85,6 +85,49 @@ enum Command {
     /// The outbox.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Open days (开放日).
+    #[command(subcommand)]
+    Event(EventCommand),
+    /// Kiosks at open days.
+    #[command(subcommand)]
+    Kiosk(KioskCommand),
+}
+
+#[derive(Subcommand)]
+enum EventCommand {
+    /// Add an open day; prints its id.
+    Add {
+        /// The host unit's code, e.g. 370983-police.
+        #[arg(long)]
+        host: String,
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        place: String,
+        /// RFC 3339, or `YYYY-MM-DD HH:MM` in Beijing time.
+        #[arg(long)]
+        starts: String,
+        #[arg(long)]
+        ends: String,
+    },
+    /// List open days with their figures.
+    List,
+}
+
+#[derive(Subcommand)]
+enum KioskCommand {
+    /// Add a kiosk to an event; prints its one-time enrolment code.
+    Add {
+        #[arg(long)]
+        event: i64,
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a kiosk: its screen stops working at once.
+    Revoke {
+        #[arg(long)]
+        id: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -179,6 +222,8 @@ fn main() -> ExitCode {
         Command::Audit(AuditCommand::Verify) => audit_verify(&settings),
         Command::Sweep { as_of } => sweep(&settings, as_of.as_deref()),
         Command::Mail(MailCommand::Flush) => mail_flush(&settings),
+        Command::Event(cmd) => event(&settings, cmd),
+        Command::Kiosk(cmd) => kiosk(&settings, cmd),
         Command::SeedDemo {
             cases,
             unit,
@@ -323,6 +368,7 @@ fn route(
         channel,
         region,
         target_unit,
+        event_host: None,
     });
     let name = |code: &str| {
         catalog
@@ -422,6 +468,92 @@ fn sweep(settings: &Settings, as_of: Option<&str>) -> anyhow::Result<()> {
         "flagged {} overdue case(s), queued {} notice(s), closed {} unrated answer(s)",
         report.flagged, report.notices, report.closed_unrated
     );
+    Ok(())
+}
+
+/// RFC 3339, or `YYYY-MM-DD HH:MM` read as Beijing time.
+fn moment(text: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M")
+        .ok()
+        .and_then(|t| {
+            t.and_local_timezone(minsheng::domain::calendar::beijing())
+                .single()
+        })
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok_or_else(|| anyhow::anyhow!("`{text}` is neither RFC 3339 nor `YYYY-MM-DD HH:MM`"))
+}
+
+fn event(settings: &Settings, cmd: EventCommand) -> anyhow::Result<()> {
+    use minsheng::kiosk::service;
+    let (db, catalog) = with_db(settings)?;
+    match cmd {
+        EventCommand::Add {
+            host,
+            title,
+            place,
+            starts,
+            ends,
+        } => {
+            let input = service::EventInput {
+                host_unit: host,
+                title,
+                place,
+                starts_at: Some(moment(&starts)?),
+                ends_at: Some(moment(&ends)?),
+            };
+            let id = service::add_event(&db, &catalog, &input).map_err(|e| match e {
+                minsheng::error::AppError::Invalid(errors) => anyhow::anyhow!(
+                    "{}",
+                    errors
+                        .messages(minsheng::i18n::Lang::En)
+                        .into_iter()
+                        .map(|(f, m)| format!("{f}: {}", m.join(" ")))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                other => other.into(),
+            })?;
+            println!("{id}");
+        }
+        EventCommand::List => {
+            let rows = service::list_events(&db)?;
+            let stats = actix_web::rt::System::new().block_on(async {
+                let mut out = Vec::new();
+                for e in &rows {
+                    out.push(service::stats(&db, e.id).await?);
+                }
+                anyhow::Ok(out)
+            })?;
+            for s in stats {
+                println!(
+                    "{}\t{}\t{}\t{}\tvisitors {}\tsubmissions {}\tanswered {}",
+                    s.id, s.host_unit, s.title, s.starts_at, s.visitors, s.submissions, s.answered
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn kiosk(settings: &Settings, cmd: KioskCommand) -> anyhow::Result<()> {
+    use minsheng::kiosk::service;
+    let (db, _) = with_db(settings)?;
+    match cmd {
+        KioskCommand::Add { event, name } => {
+            let (id, code) = service::add_kiosk(&db, event, &name)?;
+            eprintln!(
+                "kiosk {id} added to event {event}; type this enrolment code on its screen (shown once):"
+            );
+            println!("{code}");
+        }
+        KioskCommand::Revoke { id } => {
+            actix_web::rt::System::new().block_on(service::revoke(&db, id))?;
+            println!("revoked kiosk {id}");
+        }
+    }
     Ok(())
 }
 

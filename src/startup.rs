@@ -18,13 +18,14 @@ use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::intake;
+use crate::kiosk;
 use crate::limits::Limits;
 use crate::mail::Mailer;
 use crate::rating;
 use crate::routing::{Directory, Router, Rules};
 use crate::sla::Sla;
 use crate::state::AppState;
-use crate::storage::{migrations, reference, submissions, Db};
+use crate::storage::{idempotency, migrations, reference, submissions, Db};
 use crate::telemetry::{request_id_header, PrivateRootSpan};
 use crate::triage::{self, accounts};
 use crate::vault::Vault;
@@ -169,16 +170,22 @@ impl Application {
     }
 }
 
-/// Every minute: forget idle rate-limit entries; drop per-contact quota rows of past days.
+/// Every minute: forget idle rate-limit entries; drop per-contact quota rows of past days and
+/// idempotency keys older than a day.
 async fn housekeeping(state: web::Data<AppState>) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tick.tick().await;
         state.limits.housekeeping();
         let (today, _) = intake::service::beijing_day(chrono::Utc::now());
+        let day_ago = (chrono::Utc::now() - chrono::Duration::days(1)).naive_utc();
         let pruned = state
             .db
-            .write(move |conn| submissions::prune_contact_quota(conn, &today).map_err(AppError::from))
+            .write(move |conn| {
+                submissions::prune_contact_quota(conn, &today)?;
+                idempotency::prune(conn, day_ago)?;
+                Ok(())
+            })
             .await;
         if let Err(e) = pruned {
             e.log();
@@ -255,6 +262,11 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/submit/receipt", web::get().to(intake::web::receipt))
         .route("/track", web::get().to(intake::web::track_form))
         .route("/track", web::post().to(intake::web::track))
+        .route("/static/kiosk.js", web::get().to(pages::kiosk_script))
+        .route("/kiosk", web::get().to(kiosk::web::home))
+        .route("/kiosk", web::post().to(kiosk::web::submit))
+        .route("/kiosk/enrol", web::post().to(kiosk::web::enrol))
+        .route("/kiosk/receipt", web::get().to(kiosk::web::receipt))
         .route("/rate/{token}", web::get().to(rating::web::rate_form))
         .route("/rate/{token}", web::post().to(rating::web::rate))
         .service(
@@ -267,6 +279,11 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/supervision", web::get().to(triage::web::supervision))
                 .route("/password", web::get().to(triage::password::form))
                 .route("/password", web::post().to(triage::password::change))
+                .route("/events", web::get().to(kiosk::admin::list))
+                .route("/events", web::post().to(kiosk::admin::add))
+                .route("/events/{id}/kiosks", web::post().to(kiosk::admin::add_kiosk))
+                .route("/events/{id}/visitors", web::post().to(kiosk::admin::visitors))
+                .route("/kiosks/{id}/revoke", web::post().to(kiosk::admin::revoke))
                 .route("/outbox", web::get().to(triage::outbox::page))
                 .route("/outbox/{id}/retry", web::post().to(triage::outbox::retry))
                 .route("/cases/{tracking_code}", web::get().to(triage::web::case))
@@ -275,6 +292,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1")
                 .route("/catalog", web::get().to(intake::api::catalog))
+                .route("/events/{id}/stats", web::get().to(kiosk::admin::stats))
                 .route("/submissions", web::post().to(intake::api::create_submission))
                 .route(
                     "/submissions/{tracking_code}",

@@ -106,6 +106,43 @@ impl AccessKey {
     }
 }
 
+/// A kiosk's one-time enrolment code such as `4QX7-M2KD-9TGH`: 12 symbols, 60 random bits,
+/// shown once to the admin who adds the kiosk and typed on the kiosk's screen.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EnrolmentCode(String);
+
+impl EnrolmentCode {
+    const SYMBOLS: usize = 12;
+
+    pub fn generate() -> Self {
+        EnrolmentCode(random_symbols(8, Self::SYMBOLS))
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        let text = canonical(raw.trim());
+        (text.len() == Self::SYMBOLS && text.chars().all(|c| CROCKFORD.contains(c)))
+            .then_some(EnrolmentCode(text))
+    }
+
+    pub fn reveal(&self) -> String {
+        group(&self.0)
+    }
+
+    /// What is stored: a SHA-256 digest (the code is used once, within days).
+    pub fn hash(&self) -> String {
+        hex::encode(Sha256::digest(self.0.as_bytes()))
+    }
+}
+
+/// A long random secret (256 bits) for a device credential, and the digest that is stored of it.
+pub fn device_secret() -> String {
+    random_symbols(32, 52)
+}
+
+pub fn secret_digest(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.trim().as_bytes()))
+}
+
 impl std::fmt::Debug for AccessKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("AccessKey(…)")
@@ -144,6 +181,16 @@ mod tests {
         );
         assert_eq!(TrackingCode::parse("MS-7K3Q-9F2D-XW4"), None);
         assert_eq!(TrackingCode::parse("MS-7K3Q-9F2D-XW4U"), None);
+    }
+
+    #[test]
+    fn enrolment_codes_are_typed_back_forgivingly() {
+        let code = EnrolmentCode::generate();
+        assert_eq!(code.reveal().len(), 14);
+        let typed = EnrolmentCode::parse(&code.reveal().to_lowercase().replace('-', " ")).unwrap();
+        assert_eq!(typed.hash(), code.hash());
+        assert!(EnrolmentCode::parse("4QX7-M2KD").is_none());
+        assert_ne!(device_secret(), device_secret());
     }
 
     #[test]

@@ -18,4 +18,4 @@ pub use calendar::{Counting, WorkCalendar};
 pub use codes::{AccessKey, TrackingCode};
 pub use kind::{Channel, Kind, State, UnitKind};
 pub use problem::{FieldErrors, Problem};
-pub use submission::{NewSubmission, Reporter, SubmissionInput};
+pub use submission::{NewSubmission, Origin, Reporter, SubmissionInput};

@@ -29,6 +29,7 @@ pub enum Problem {
     UnknownCase,
     InvalidDeadline,
     ChooseRating,
+    EndsBeforeStart,
 }
 
 impl Problem {
@@ -97,6 +98,8 @@ impl Problem {
             (UnknownCase, Lang::En) => "No such case.".into(),
             (InvalidDeadline, Lang::Zh) => "期限格式应为 YYYY-MM-DD。".into(),
             (InvalidDeadline, Lang::En) => "A deadline is written YYYY-MM-DD.".into(),
+            (EndsBeforeStart, Lang::Zh) => "结束时间应晚于开始时间。".into(),
+            (EndsBeforeStart, Lang::En) => "The end must come after the start.".into(),
             (ChooseRating, Lang::Zh) => "请选择满意、基本满意或不满意。".into(),
             (ChooseRating, Lang::En) => "Please choose satisfied, basically satisfied or not satisfied.".into(),
             (UnknownField, Lang::Zh) => "不认识的字段。".into(),

@@ -65,6 +65,17 @@ pub struct NewSubmission {
     pub anonymous: bool,
     pub channel: Channel,
     pub lang: Lang,
+    pub origin: Origin,
+}
+
+/// Where a submission was made, beyond its channel: at an open-day event (whose host unit a rule
+/// may route to), on which kiosk, and which member of staff entered it for a visitor.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub event_id: Option<i64>,
+    pub event_host: Option<String>,
+    pub kiosk_id: Option<i64>,
+    pub entered_by: Option<String>,
 }
 
 impl NewSubmission {
@@ -156,6 +167,7 @@ impl NewSubmission {
                 anonymous: input.anonymous,
                 channel,
                 lang,
+                origin: Origin::default(),
             }),
             _ => Err(errors),
         }

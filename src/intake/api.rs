@@ -7,7 +7,7 @@ use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::service;
+use super::service::{self, Idempotency};
 use crate::catalog::Named;
 use crate::domain::{Channel, FieldErrors, NewSubmission, Problem, SubmissionInput};
 use crate::error::{ApiError, AppError, ErrorIn};
@@ -139,6 +139,9 @@ struct Created {
     status_url: String,
 }
 
+/// The request header that makes a submission idempotent.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
 pub async fn create_submission(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -150,15 +153,31 @@ pub async fn create_submission(
     let Value::Object(object) = body.into_inner() else {
         return Err(AppError::Malformed("expected a JSON object".into())).api(lang);
     };
+    // A retry with the same Idempotency-Key gets the first answer; the key is bound to the request
+    // as sent (serde_json keeps object keys sorted, so the same fields hash the same).
+    let idem = match req.headers().get(IDEMPOTENCY_KEY) {
+        Some(v) => {
+            let key = v.to_str().unwrap_or("\u{0}");
+            let request = serde_json::to_vec(&object)
+                .map_err(|e| AppError::Internal(e.into()))
+                .api(lang)?;
+            Some(Idempotency::new("api", key, &request).api(lang)?)
+        }
+        None => None,
+    };
     let (input, chosen) = input_from_json(&object).map_err(AppError::Invalid).api(lang)?;
     lang = chosen.unwrap_or(lang);
     let cmd = NewSubmission::parse(&input, &state.catalog, Channel::Api, lang)
         .map_err(AppError::Invalid)
         .api(lang)?;
-    let receipt = service::submit(&state, cmd).await.api(lang)?;
+    let receipt = service::submit_once(&state, cmd, idem).await.api(lang)?;
     let code = receipt.tracking_code.display();
     let status_url = format!("/api/v1/submissions/{code}");
-    Ok(HttpResponse::Created()
+    let mut answer = HttpResponse::Created();
+    if receipt.replayed {
+        answer.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(answer
         .insert_header((header::LOCATION, status_url.clone()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(Created {

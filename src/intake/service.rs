@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::Connection;
+use sha2::{Digest, Sha256};
 
 use crate::domain::calendar::beijing;
 use crate::domain::{AccessKey, NewSubmission, State, TrackingCode};
@@ -12,16 +13,68 @@ use crate::mail::{notify, MailData, MailKind};
 use crate::rating::token::{self, RatingClaim};
 use crate::routing::{Facts, Outcome};
 use crate::state::AppState;
-use crate::storage::ratings;
 use crate::storage::submissions::{self, NewEventRow, NewSubmissionRow};
+use crate::storage::{idempotency, ratings};
 
-/// What the citizen is told once, right after submitting.
+/// What the citizen is told once, right after submitting (or again, to a retry with the same
+/// idempotency key).
 #[derive(Debug)]
 pub struct Receipt {
     pub tracking_code: TrackingCode,
     pub access_key: AccessKey,
     pub state: State,
     pub has_email: bool,
+    /// This answers a retry: the submission was stored by the first request with its key.
+    pub replayed: bool,
+}
+
+/// An `Idempotency-Key` with where it came from and what was asked.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    /// Whose keys these are: `api`, or a kiosk's own scope.
+    pub scope: String,
+    pub key: String,
+    /// SHA-256 of the request, so a key reused for a different request is refused.
+    pub request_hash: String,
+}
+
+impl Idempotency {
+    /// The longest key accepted.
+    pub const MAX_KEY: usize = 255;
+
+    /// Checks the key (1–255 visible ASCII characters) and fingerprints the request.
+    pub fn new(scope: &str, key: &str, request: &[u8]) -> Result<Idempotency, AppError> {
+        if key.is_empty() || key.len() > Self::MAX_KEY || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(AppError::Malformed(
+                "Idempotency-Key must be 1-255 visible ASCII characters".into(),
+            ));
+        }
+        Ok(Idempotency {
+            scope: scope.to_owned(),
+            key: key.to_owned(),
+            request_hash: hex::encode(Sha256::digest(request)),
+        })
+    }
+
+    /// What the stored answer is sealed to: it opens only for this key.
+    fn context(&self) -> Vec<u8> {
+        format!("idempotency:{}:{}", self.scope, self.key).into_bytes()
+    }
+}
+
+/// What the intake transaction did.
+enum Stored {
+    New(State),
+    /// The first request's answer, sealed.
+    Replay(Vec<u8>),
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredAnswer {
+    tracking_code: String,
+    access_key: String,
+    state: String,
+    has_email: bool,
 }
 
 /// The public view of a submission.
@@ -66,8 +119,19 @@ const CODE_ATTEMPTS: usize = 3;
 
 /// Stores and routes a valid submission. Returns only after the submission, its routing and its
 /// first events are committed together; a per-contact quota refusal or any failure stores nothing.
-#[tracing::instrument(skip_all, fields(kind = %cmd.kind, channel = %cmd.channel))]
 pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, AppError> {
+    submit_once(state, cmd, None).await
+}
+
+/// [`submit`], once per idempotency key: a retry with the same key (even one running at the same
+/// time) creates nothing and gets the first answer; the same key with a different request is
+/// refused.
+#[tracing::instrument(skip_all, fields(kind = %cmd.kind, channel = %cmd.channel))]
+pub async fn submit_once(
+    state: &AppState,
+    cmd: NewSubmission,
+    idem: Option<Idempotency>,
+) -> Result<Receipt, AppError> {
     let now = Utc::now();
     let (day, seconds_left_today) = beijing_day(now);
     let contact_index = cmd.reporter.contact().map(|c| state.vault.blind_index(c));
@@ -90,6 +154,8 @@ pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, App
         let key = AccessKey::generate();
         let code_text = code.display();
         let key_hash = key.hash();
+        let key_text = key.reveal();
+        let idem_in = idem.clone();
         // Sealed with the tracking code as context: it cannot be moved to another row.
         let sealed = identity
             .as_ref()
@@ -106,6 +172,19 @@ pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, App
                     if submissions::tracking_code_exists(conn, &code_text)? {
                         return Ok(None);
                     }
+                    if let Some(i) = &idem_in {
+                        if !idempotency::claim(conn, &i.scope, &i.key, &i.request_hash, now.naive_utc())? {
+                            return match idempotency::find(conn, &i.scope, &i.key)? {
+                                Some((hash, _)) if hash != i.request_hash => {
+                                    Err(AppError::IdempotencyKeyReused)
+                                }
+                                Some((_, Some(sealed))) => Ok(Some(Stored::Replay(sealed))),
+                                _ => Err(AppError::Internal(anyhow::anyhow!(
+                                    "an idempotency key was claimed without an answer"
+                                ))),
+                            };
+                        }
+                    }
                     if let Some(index) = &contact_index {
                         if !submissions::take_contact_quota(conn, index, &day, limit)? {
                             return Err(AppError::RateLimited {
@@ -120,6 +199,7 @@ pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, App
                         channel: cmd.channel,
                         region: &cmd.region,
                         target_unit: cmd.target_unit.as_deref(),
+                        event_host: cmd.origin.event_host.as_deref(),
                     });
                     let (new_state, assigned, dispatch) = match &decision.outcome {
                         Outcome::Assigned(unit) => (State::Assigned, Some(unit.as_str()), None),
@@ -153,6 +233,9 @@ pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, App
                             // The clock for deciding acceptance runs from receipt.
                             due_at: Some(accept_deadline),
                             accept_deadline: Some(accept_deadline),
+                            event_id: cmd.origin.event_id,
+                            kiosk_id: cmd.origin.kiosk_id,
+                            entered_by: cmd.origin.entered_by.as_deref(),
                         },
                     )?;
                     submissions::record_event(
@@ -214,24 +297,57 @@ pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, App
                     if let Some(unit) = holder {
                         notify::unit(conn, &catalog, unit, MailKind::NewCase, &data, at)?;
                     }
-                    Ok(Some(new_state))
+                    if let Some(i) = &idem_in {
+                        let answer = StoredAnswer {
+                            tracking_code: code_text.clone(),
+                            access_key: key_text.clone(),
+                            state: new_state.code().to_owned(),
+                            has_email,
+                        };
+                        let plain = serde_json::to_vec(&answer).map_err(|e| AppError::Internal(e.into()))?;
+                        idempotency::complete(conn, &i.scope, &i.key, &vault.seal(&plain, &i.context()))?;
+                    }
+                    Ok(Some(Stored::New(new_state)))
                 })
             })
             .await?;
-        if let Some(state) = stored {
-            tracing::info!(case = %code, state = %state, "submission stored");
-            return Ok(Receipt {
-                tracking_code: code,
-                access_key: key,
-                state,
-                has_email,
-            });
+        match stored {
+            Some(Stored::New(state)) => {
+                tracing::info!(case = %code, state = %state, "submission stored");
+                return Ok(Receipt {
+                    tracking_code: code,
+                    access_key: key,
+                    state,
+                    has_email,
+                    replayed: false,
+                });
+            }
+            Some(Stored::Replay(sealed)) => {
+                let i = idem.as_ref().expect("a replay has a key");
+                return replayed(state, &sealed, i);
+            }
+            None => {}
         }
         tracing::warn!("tracking code collision; drawing another");
     }
     Err(AppError::Internal(anyhow::anyhow!(
         "no free tracking code after {CODE_ATTEMPTS} attempts"
     )))
+}
+
+/// The first request's answer, opened for a retry.
+fn replayed(state: &AppState, sealed: &[u8], idem: &Idempotency) -> Result<Receipt, AppError> {
+    let broken = || AppError::Internal(anyhow::anyhow!("a stored idempotent answer does not open"));
+    let plain = state.vault.open(sealed, &idem.context()).map_err(|_| broken())?;
+    let a: StoredAnswer = serde_json::from_slice(&plain).map_err(|_| broken())?;
+    tracing::info!(case = %a.tracking_code, "idempotent retry answered again");
+    Ok(Receipt {
+        tracking_code: TrackingCode::parse(&a.tracking_code).ok_or_else(broken)?,
+        access_key: AccessKey::parse(&a.access_key).ok_or_else(broken)?,
+        state: State::from_code(&a.state).ok_or_else(broken)?,
+        has_email: a.has_email,
+        replayed: true,
+    })
 }
 
 /// Looks a submission up for its citizen. An unknown code and a wrong key are the same

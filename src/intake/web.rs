@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::service::{self, beijing_time, CaseStatus};
 use crate::catalog::Named;
-use crate::domain::{Channel, FieldErrors, Kind, NewSubmission, SubmissionInput};
+use crate::domain::{Channel, FieldErrors, Kind, NewSubmission, SubmissionInput, TrackingCode};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -24,6 +24,26 @@ use crate::web::texts::{state_label, texts, Texts};
 
 const RECEIPT_COOKIE: &str = "ms_receipt";
 const RECEIPT_PATH: &str = "/submit/receipt";
+/// The form's fields as the kiosk's idempotency fingerprint sees them.
+pub(crate) fn fingerprint(form: &SubmitForm) -> Vec<u8> {
+    [
+        &form.kind,
+        &form.category,
+        &form.region,
+        &form.target_unit,
+        &form.title,
+        &form.body,
+        &form.name,
+        &form.phone,
+        &form.email,
+        &form.id_number,
+        &form.anonymous,
+        &form.assist,
+    ]
+    .iter()
+    .flat_map(|f| f.bytes().chain(std::iter::once(0)))
+    .collect()
+}
 const RECEIPT_CONTEXT: &[u8] = b"receipt-cookie";
 
 /// The form as typed. Every field is a string so whatever was typed can be shown again.
@@ -44,6 +64,10 @@ pub struct SubmitForm {
     /// The honeypot: people never see it, bots fill it.
     pub website: String,
     pub csrf_token: String,
+    /// Kiosk forms only: one key per form shown, so a double tap or a retry creates one case.
+    pub idempotency_key: String,
+    /// Kiosk forms only: `1` when a member of staff enters it for a visitor.
+    pub assist: String,
 }
 
 fn some(s: &str) -> Option<String> {
@@ -51,7 +75,7 @@ fn some(s: &str) -> Option<String> {
 }
 
 impl SubmitForm {
-    fn to_input(&self) -> SubmissionInput {
+    pub(crate) fn to_input(&self) -> SubmissionInput {
         SubmissionInput {
             kind: self.kind.clone(),
             category: self.category.clone(),
@@ -81,11 +105,21 @@ struct Opt {
     selected: bool,
 }
 
+/// What a kiosk adds to the submission form.
+pub(crate) struct KioskForm {
+    pub event_line: String,
+    pub staff: Option<String>,
+    pub idempotency_key: String,
+    pub assist: &'static str,
+}
+
 #[derive(Template)]
 #[template(path = "submit.html")]
-struct SubmitPage {
+pub(crate) struct SubmitPage {
     t: &'static Texts,
-    chrome: Chrome,
+    pub chrome: Chrome,
+    pub action: &'static str,
+    pub kiosk: Option<KioskForm>,
     form: SubmitForm,
     csrf: String,
     banner: Option<String>,
@@ -126,7 +160,7 @@ fn field_label(t: &Texts, field: &str) -> &'static str {
     }
 }
 
-fn submit_page(
+pub(crate) fn submit_page(
     state: &AppState,
     lang: Lang,
     form: SubmitForm,
@@ -202,6 +236,8 @@ fn submit_page(
     SubmitPage {
         t,
         chrome: Chrome::new(lang, "/submit"),
+        action: "/submit",
+        kiosk: None,
         anonymous_checked: !form.anonymous.is_empty(),
         form,
         csrf,
@@ -272,22 +308,7 @@ pub async fn submit(
             return Ok(again(e.status(), &FieldErrors::default(), Some(&e)));
         }
     };
-    let sealed = state.vault.seal(
-        &serde_json::to_vec(&ReceiptCookie {
-            code: receipt.tracking_code.display(),
-            key: receipt.access_key.reveal(),
-            has_email: receipt.has_email,
-        })
-        .map_err(|e| PageError::new(AppError::Internal(e.into()), lang))?,
-        RECEIPT_CONTEXT,
-    );
-    let cookie = Cookie::build(RECEIPT_COOKIE, URL_SAFE_NO_PAD.encode(sealed))
-        .path(RECEIPT_PATH)
-        .http_only(true)
-        .secure(state.settings.security.secure_cookies)
-        .same_site(SameSite::Strict)
-        .max_age(CookieDuration::minutes(10))
-        .finish();
+    let cookie = receipt_cookie(&state, &receipt, RECEIPT_COOKIE, RECEIPT_PATH).page(lang)?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, RECEIPT_PATH))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -295,24 +316,33 @@ pub async fn submit(
         .finish())
 }
 
-struct ReceiptView {
-    tracking_code: String,
-    access_key: String,
-    has_email: bool,
+/// The one-time receipt travels to the receipt page in a sealed, short-lived cookie (never in a
+/// URL), which that page clears.
+pub(crate) fn receipt_cookie(
+    state: &AppState,
+    receipt: &service::Receipt,
+    name: &'static str,
+    path: &'static str,
+) -> Result<Cookie<'static>, AppError> {
+    let plain = serde_json::to_vec(&ReceiptCookie {
+        code: receipt.tracking_code.display(),
+        key: receipt.access_key.reveal(),
+        has_email: receipt.has_email,
+    })
+    .map_err(|e| AppError::Internal(e.into()))?;
+    let sealed = state.vault.seal(&plain, RECEIPT_CONTEXT);
+    Ok(Cookie::build(name, URL_SAFE_NO_PAD.encode(sealed))
+        .path(path)
+        .http_only(true)
+        .secure(state.settings.security.secure_cookies)
+        .same_site(SameSite::Strict)
+        .max_age(CookieDuration::minutes(10))
+        .finish())
 }
 
-#[derive(Template)]
-#[template(path = "receipt.html")]
-struct ReceiptPage {
-    t: &'static Texts,
-    chrome: Chrome,
-    receipt: Option<ReceiptView>,
-}
-
-/// Shows the tracking code and access key once; the cookie that carried them is cleared.
-pub async fn receipt(req: HttpRequest, state: web::Data<AppState>, lang: Lang) -> HttpResponse {
-    let receipt = req
-        .cookie(RECEIPT_COOKIE)
+/// Opens the receipt cookie `name`, if there is one.
+pub(crate) fn take_receipt(req: &HttpRequest, state: &AppState, name: &str) -> Option<ReceiptView> {
+    req.cookie(name)
         .and_then(|c| URL_SAFE_NO_PAD.decode(c.value()).ok())
         .and_then(|sealed| state.vault.open(&sealed, RECEIPT_CONTEXT).ok())
         .and_then(|plain| serde_json::from_slice::<ReceiptCookie>(&plain).ok())
@@ -320,16 +350,52 @@ pub async fn receipt(req: HttpRequest, state: web::Data<AppState>, lang: Lang) -
             tracking_code: r.code,
             access_key: r.key,
             has_email: r.has_email,
-        });
+        })
+}
+
+/// The header that clears the receipt cookie `name`.
+pub(crate) fn receipt_removal(name: &'static str, path: &'static str) -> Cookie<'static> {
+    let mut gone = Cookie::build(name, "").path(path).finish();
+    gone.make_removal();
+    gone
+}
+
+pub(crate) struct ReceiptView {
+    pub tracking_code: String,
+    access_key: String,
+    has_email: bool,
+}
+
+/// What a kiosk adds to the receipt: a QR code of the status page and a printable slip.
+pub(crate) struct KioskReceipt {
+    pub qr_svg: String,
+    pub qr_caption: &'static str,
+    pub status_url: String,
+    pub event_line: String,
+    pub print_label: &'static str,
+    pub done_label: &'static str,
+    pub idle_note: String,
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+pub(crate) struct ReceiptPage {
+    pub t: &'static Texts,
+    pub chrome: Chrome,
+    pub receipt: Option<ReceiptView>,
+    pub kiosk: Option<KioskReceipt>,
+}
+
+/// Shows the tracking code and access key once; the cookie that carried them is cleared.
+pub async fn receipt(req: HttpRequest, state: web::Data<AppState>, lang: Lang) -> HttpResponse {
     let page = ReceiptPage {
         t: texts(lang),
         chrome: Chrome::new(lang, RECEIPT_PATH),
-        receipt,
+        receipt: take_receipt(&req, &state, RECEIPT_COOKIE),
+        kiosk: None,
     };
     let mut resp = render_private(StatusCode::OK, &page, None);
-    let mut gone = Cookie::build(RECEIPT_COOKIE, "").path(RECEIPT_PATH).finish();
-    gone.make_removal();
-    let _ = resp.add_cookie(&gone);
+    let _ = resp.add_cookie(&receipt_removal(RECEIPT_COOKIE, RECEIPT_PATH));
     resp
 }
 
@@ -345,11 +411,17 @@ struct TrackPage {
 
 pub async fn track_form(req: HttpRequest, state: web::Data<AppState>, lang: Lang) -> HttpResponse {
     let token = csrf::issue_for(&req, &state);
+    // A receipt's QR code links here with the (public) tracking code filled in; never the key.
+    let code = web::Query::<BTreeMap<String, String>>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.get("code").and_then(|c| TrackingCode::parse(c)))
+        .map(|c| c.display())
+        .unwrap_or_default();
     let page = TrackPage {
         t: texts(lang),
         chrome: Chrome::new(lang, "/track"),
         csrf: token.token,
-        code: String::new(),
+        code,
         banner: None,
     };
     render_private(StatusCode::OK, &page, token.cookie)

@@ -13,7 +13,9 @@ fn covers<T: PartialEq>(earlier: &[T], later: &[T]) -> bool {
 
 /// True when every submission `later` matches is matched by `earlier` first.
 pub fn shadows(earlier: &Rule, later: &Rule) -> bool {
-    covers(&earlier.kinds, &later.kinds)
+    // A rule about an event's host matches only some submissions of its kinds and channels.
+    (!earlier.about_event_host || later.about_event_host)
+        && covers(&earlier.kinds, &later.kinds)
         && covers(&earlier.categories, &later.categories)
         && covers(&earlier.channels, &later.channels)
         && covers(&earlier.target_unit_kinds, &later.target_unit_kinds)
@@ -43,6 +45,8 @@ pub fn nowhere(rules: &Rules, dir: &Directory) -> Vec<String> {
         .filter(|r| match &r.to {
             Destination::Kind { kind, .. } => !dir.units.iter().any(|u| u.kind == *kind),
             Destination::Unit(code) => dir.unit(code).is_none(),
+            // Whether an event has a host is known only per submission.
+            Destination::EventHost => false,
         })
         .map(|r| r.id.clone())
         .collect()
@@ -80,6 +84,7 @@ pub fn coverage(catalog: &Catalog, dir: &Directory, rules: &Rules) -> Vec<Covera
                         channel: Channel::Web,
                         region: &r.code,
                         target_unit: None,
+                        event_host: None,
                     };
                     if matches!(route(&facts, dir, rules).outcome, Outcome::PendingDispatch(_)) {
                         pending_pairs += 1;

@@ -21,6 +21,8 @@ pub struct Facts<'a> {
     pub channel: Channel,
     pub region: &'a str,
     pub target_unit: Option<&'a str>,
+    /// The unit hosting the open-day event the submission was made at, if any.
+    pub event_host: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +59,7 @@ fn matches(rule: &Rule, facts: &Facts<'_>, target_kind: Option<UnitKind>) -> boo
             .region_prefix
             .as_deref()
             .is_none_or(|p| facts.region.starts_with(p))
+        && (!rule.about_event_host || (facts.event_host.is_some() && facts.event_host == facts.target_unit))
         && (rule.target_unit_kinds.is_empty()
             || rule.target_unit_kinds.iter().any(|t| match (t, target_kind) {
                 (TargetKind::None, None) => true,
@@ -70,8 +73,17 @@ enum Unresolved {
     NoSuchUnit,
 }
 
-fn resolve(dir: &Directory, to: &Destination, anchor: usize) -> Result<(usize, bool), Unresolved> {
+fn resolve(
+    dir: &Directory,
+    to: &Destination,
+    anchor: usize,
+    event_host: Option<&str>,
+) -> Result<(usize, bool), Unresolved> {
     match to {
+        Destination::EventHost => event_host
+            .and_then(|h| dir.unit(h))
+            .map(|u| (u, false))
+            .ok_or(Unresolved::NoSuchUnit),
         Destination::Unit(code) => dir.unit(code).map(|u| (u, false)).ok_or(Unresolved::NoSuchUnit),
         Destination::Kind { kind, level } => {
             let same = dir.nearest(anchor, *kind).ok_or(Unresolved::NoSuchUnit)?;
@@ -141,7 +153,7 @@ pub fn route(facts: &Facts<'_>, dir: &Directory, rules: &Rules) -> Decision {
             continue;
         }
         let (label, label_en) = rule_label(rule);
-        let Ok((unit, walked)) = resolve(dir, &rule.to, anchor) else {
+        let Ok((unit, walked)) = resolve(dir, &rule.to, anchor, facts.event_host) else {
             return pending(
                 dir,
                 Some(anchor),

@@ -21,8 +21,13 @@ pub enum Level {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {
-    Kind { kind: UnitKind, level: Level },
+    Kind {
+        kind: UnitKind,
+        level: Level,
+    },
     Unit(String),
+    /// The unit hosting the open-day event the submission was made at.
+    EventHost,
 }
 
 /// What the target unit of a submission may be for a rule to match.
@@ -44,6 +49,8 @@ pub struct Rule {
     pub channels: Vec<Channel>,
     pub region_prefix: Option<String>,
     pub target_unit_kinds: Vec<TargetKind>,
+    /// Matches only a submission made at an event and about the unit hosting it.
+    pub about_event_host: bool,
     pub to: Destination,
 }
 
@@ -74,6 +81,8 @@ struct RawRule {
     region_prefix: Option<String>,
     #[serde(default)]
     target_unit_kinds: Vec<String>,
+    #[serde(default)]
+    about_event_host: bool,
     to: RawDestination,
 }
 
@@ -83,6 +92,8 @@ struct RawDestination {
     unit_kind: Option<String>,
     level: Option<String>,
     unit: Option<String>,
+    #[serde(default)]
+    event_host: bool,
 }
 
 impl Rules {
@@ -159,6 +170,18 @@ impl Rules {
                 })
                 .collect();
             let to = match (&r.to.unit_kind, &r.to.level, &r.to.unit) {
+                (None, None, None) if r.to.event_host => {
+                    if !r.about_event_host {
+                        errors.push(format!(
+                            "rule {id}: `to = {{ event_host = true }}` needs `about_event_host = true`"
+                        ));
+                    }
+                    Some(Destination::EventHost)
+                }
+                _ if r.to.event_host => {
+                    errors.push(format!("rule {id}: `event_host` stands alone in `to`"));
+                    None
+                }
                 (Some(kind), level, None) => {
                     let level = match level.as_deref().unwrap_or("same") {
                         "same" => Some(Level::Same),
@@ -186,7 +209,7 @@ impl Rules {
                 }
                 _ => {
                     errors.push(format!(
-                        "rule {id}: `to` needs either `unit_kind` (with an optional `level`) or `unit`"
+                        "rule {id}: `to` needs `unit_kind` (with an optional `level`), `unit` or `event_host`"
                     ));
                     None
                 }
@@ -201,6 +224,7 @@ impl Rules {
                     channels,
                     region_prefix: r.region_prefix,
                     target_unit_kinds,
+                    about_event_host: r.about_event_host,
                     to,
                 });
             }

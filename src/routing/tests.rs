@@ -29,6 +29,7 @@ fn decide(dir: &Directory, rules: &Rules, case: &Case) -> Decision {
         channel: Channel::from_code(case.channel).unwrap(),
         region: case.region,
         target_unit: case.target,
+        event_host: None,
     };
     route(&facts, dir, rules)
 }
@@ -810,6 +811,7 @@ fn arb_rule(unit_pick: usize) -> impl Strategy<Value = (Rule, usize)> {
                         channels,
                         region_prefix,
                         target_unit_kinds: targets,
+                        about_event_host: false,
                         to,
                     },
                     pick,
@@ -861,6 +863,7 @@ proptest! {
             channel,
             region: &dir.regions[region].code,
             target_unit: Some(&dir.units[target].code),
+            event_host: None,
         };
         let d = route(&facts, &dir, &rules);
         match &d.outcome {
@@ -884,6 +887,7 @@ proptest! {
             channel,
             region: &dir.regions[region].code,
             target_unit: target.map(|t| dir.units[t].code.as_str()),
+            event_host: None,
         };
         let d = route(&facts, &dir, &rules);
         match &d.outcome {
@@ -902,4 +906,53 @@ proptest! {
         prop_assert!(!d.explanation.is_empty() && !d.explanation_en.is_empty());
         prop_assert_eq!(route(&facts, &dir, &rules), d);
     }
+}
+
+/// Rule R0: at an open day, an opinion about the host goes to the host — and only then.
+#[test]
+fn an_opinion_at_an_open_day_about_its_host_goes_to_the_host() {
+    let (dir, rules) = shipped();
+    let at_event =
+        |channel: Channel, kind: Kind, target: Option<&'static str>, host: Option<&'static str>| {
+            route(
+                &Facts {
+                    kind,
+                    category: "service_attitude",
+                    channel,
+                    region: "370983",
+                    target_unit: target,
+                    event_host: host,
+                },
+                &dir,
+                &rules,
+            )
+        };
+    let host = Some("370983-police");
+    let d = at_event(Channel::Kiosk, Kind::Opinion, host, host);
+    assert_eq!((d.outcome, d.rule.as_deref()), (to("370983-police"), Some("R0")));
+    let d = at_event(Channel::Staff, Kind::Opinion, host, host);
+    assert_eq!(d.rule.as_deref(), Some("R0"), "staff-assisted at the event too");
+    // Not about the host, not at an event, not an opinion, not at the event's screen: other rules.
+    for d in [
+        at_event(Channel::Kiosk, Kind::Opinion, Some("370983-court"), host),
+        at_event(Channel::Kiosk, Kind::Opinion, host, None),
+        at_event(Channel::Web, Kind::Opinion, host, host),
+        at_event(Channel::Kiosk, Kind::Complaint, host, host),
+    ] {
+        assert_ne!(d.rule.as_deref(), Some("R0"), "{d:?}");
+    }
+}
+
+#[test]
+fn an_event_host_destination_needs_the_event_host_match() {
+    let c = catalog();
+    let bad = r#"
+[[rule]]
+id = "X"
+summary = "s"
+summary_en = "s"
+to = { event_host = true }
+"#;
+    let errors = Rules::parse(bad, &c).unwrap_err();
+    assert!(errors[0].contains("about_event_host"), "{errors:?}");
 }

@@ -5,6 +5,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod connection;
+pub mod events;
+pub mod idempotency;
 pub mod migrations;
 pub mod outbox;
 pub mod pool;

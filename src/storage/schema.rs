@@ -66,6 +66,9 @@ diesel::table! {
         overdue_for -> Nullable<Timestamp>,
         rating_until -> Nullable<Timestamp>,
         review_round -> Integer,
+        event_id -> Nullable<BigInt>,
+        kiosk_id -> Nullable<BigInt>,
+        entered_by -> Nullable<Text>,
     }
 }
 
@@ -164,3 +167,42 @@ diesel::table! {
         at -> Timestamp,
     }
 }
+
+diesel::table! {
+    idempotency_keys (scope, idem_key) {
+        scope -> Text,
+        idem_key -> Text,
+        request_hash -> Text,
+        response_sealed -> Nullable<Binary>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        host_unit -> Text,
+        title -> Text,
+        place -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        visitors -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    kiosks (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        name -> Text,
+        enrol_hash -> Nullable<Text>,
+        credential_hash -> Nullable<Text>,
+        enrolled_at -> Nullable<Timestamp>,
+        revoked -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(kiosks -> events (event_id));
+diesel::allow_tables_to_appear_in_same_query!(events, kiosks, submissions);

@@ -34,6 +34,9 @@ pub struct NewSubmissionRow<'a> {
     pub dispatch_unit: Option<&'a str>,
     pub due_at: Option<NaiveDateTime>,
     pub accept_deadline: Option<NaiveDateTime>,
+    pub event_id: Option<i64>,
+    pub kiosk_id: Option<i64>,
+    pub entered_by: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -73,6 +76,9 @@ pub struct SubmissionRow {
     pub overdue_for: Option<NaiveDateTime>,
     pub rating_until: Option<NaiveDateTime>,
     pub review_round: i32,
+    pub event_id: Option<i64>,
+    pub kiosk_id: Option<i64>,
+    pub entered_by: Option<String>,
 }
 
 #[derive(Debug, Insertable)]

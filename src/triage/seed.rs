@@ -133,6 +133,9 @@ impl OwnedRow {
             dispatch_unit: None,
             due_at: self.due_at,
             accept_deadline: self.accept,
+            event_id: None,
+            kiosk_id: None,
+            entered_by: None,
         }
     }
 }

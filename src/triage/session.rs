@@ -50,8 +50,10 @@ pub fn cookie_seen_at(
         last_seen: seen.timestamp(),
     };
     let sealed = vault.seal(&serde_json::to_vec(&body).unwrap_or_default(), CONTEXT);
+    // Path `/`: the open-day kiosk's staff-assisted mode (`/kiosk?assist=1`) needs to know who is
+    // signed in on that screen.
     Cookie::build(COOKIE, URL_SAFE_NO_PAD.encode(sealed))
-        .path("/handler")
+        .path("/")
         .http_only(true)
         .secure(secure)
         .same_site(SameSite::Strict)
@@ -60,7 +62,7 @@ pub fn cookie_seen_at(
 
 /// A cookie that ends the session.
 pub fn removal() -> Cookie<'static> {
-    let mut c = Cookie::build(COOKIE, "").path("/handler").finish();
+    let mut c = Cookie::build(COOKIE, "").path("/").finish();
     c.make_removal();
     c
 }

@@ -15,6 +15,14 @@ use crate::state::AppState;
 pub struct Chrome {
     pub lang_tag: &'static str,
     pub switch_href: String,
+    /// Set on the open-day kiosk's pages: no site navigation, large type, the idle reset.
+    pub kiosk: Option<KioskChrome>,
+}
+
+pub struct KioskChrome {
+    /// Seconds without a touch before the screen goes back to `home`.
+    pub idle_secs: u32,
+    pub home: &'static str,
 }
 
 impl Chrome {
@@ -24,6 +32,18 @@ impl Chrome {
         Chrome {
             lang_tag: lang.tag(),
             switch_href: format!("{path}?lang={other}"),
+            kiosk: None,
+        }
+    }
+
+    /// The chrome of a kiosk page.
+    pub fn kiosk(lang: Lang, path: &str, idle_secs: u32) -> Chrome {
+        Chrome {
+            kiosk: Some(KioskChrome {
+                idle_secs,
+                home: "/kiosk",
+            }),
+            ..Chrome::new(lang, path)
         }
     }
 }
@@ -173,6 +193,13 @@ pub async fn stylesheet() -> HttpResponse {
         .insert_header((header::CONTENT_TYPE, "text/css; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(include_str!("../../templates/static/site.css"))
+}
+
+pub async fn kiosk_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/javascript; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../templates/static/kiosk.js"))
 }
 
 /// Liveness: the process answers.

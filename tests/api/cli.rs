@@ -102,7 +102,7 @@ fn route_explains_without_storing() {
 fn check_config_reports_rule_problems_and_coverage() {
     let out = minsheng().arg("check-config").output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("routing rules: ok (11 rules)"), "{stdout}");
+    assert!(stdout.contains("routing rules: ok (12 rules)"), "{stdout}");
     assert!(stdout.contains("complaint county    76 of 247 pairs"), "{stdout}");
     assert!(!stdout.contains("warning"), "{stdout}");
 

@@ -1,0 +1,296 @@
+//! `/handler/events`: open days and their kiosks for admins (add an event, add a kiosk and see its
+//! enrolment code once, revoke one), visitor counts for the host unit's staff, and the figures per
+//! event — also as JSON at `GET /api/v1/events/{id}/stats`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Deserialize;
+
+use super::service::{self, EventInput, EventStats};
+use crate::catalog::Named;
+use crate::domain::calendar::beijing;
+use crate::domain::kind::Role;
+use crate::error::{ApiError, AppError};
+use crate::i18n::Lang;
+use crate::intake::service::beijing_time;
+use crate::state::AppState;
+use crate::storage::events::KioskRow;
+use crate::triage::session::SignedIn;
+use crate::triage::texts::{staff_texts, StaffTexts};
+use crate::triage::web::{me, respond, CsrfOnly, Me};
+use crate::web::csrf;
+use crate::web::pages::{Chrome, PageError, PageResult};
+use crate::web::texts::{texts, Texts};
+
+struct EventView {
+    stats: EventStats,
+    host_name: String,
+    when: String,
+    kiosks: Vec<KioskRow>,
+    may_count: bool,
+}
+
+#[derive(Template)]
+#[template(path = "handler/events.html")]
+struct EventsPage {
+    s: &'static StaffTexts,
+    t: &'static Texts,
+    chrome: Chrome,
+    me: Option<Me>,
+    csrf: String,
+    admin: bool,
+    notice: Option<String>,
+    errors: Vec<String>,
+    events: Vec<EventView>,
+    units: Vec<(String, String)>,
+}
+
+async fn page(
+    req: &HttpRequest,
+    state: &AppState,
+    lang: Lang,
+    staff: &SignedIn,
+    status: StatusCode,
+    notice: Option<String>,
+    errors: Vec<String>,
+) -> Result<HttpResponse, PageError> {
+    let db = state.db.clone();
+    let rows = actix_web::rt::task::spawn_blocking(move || service::list_events(&db))
+        .await
+        .map_err(|e| PageError::new(AppError::Internal(anyhow::anyhow!("{e}")), lang))?
+        .page(lang)?;
+    let admin = staff.0.role == Role::Admin;
+    let mut events = Vec::new();
+    for e in rows {
+        let may_count = admin || staff.0.unit == e.host_unit;
+        if !admin && !may_count {
+            continue;
+        }
+        let stats = service::stats(&state.db, e.id).await.page(lang)?;
+        let kiosks = service::kiosks_of(&state.db, e.id).await.page(lang)?;
+        events.push(EventView {
+            host_name: state
+                .catalog
+                .unit(&e.host_unit)
+                .map(|u| u.name(lang).to_owned())
+                .unwrap_or_default(),
+            when: format!("{} – {}", beijing_time(e.starts_at), beijing_time(e.ends_at)),
+            stats,
+            kiosks,
+            may_count,
+        });
+    }
+    let token = csrf::issue_for(req, state);
+    let body = EventsPage {
+        s: staff_texts(lang),
+        t: texts(lang),
+        chrome: Chrome::new(lang, "/handler/events"),
+        me: Some(me(state, &staff.0, lang)),
+        csrf: token.token.clone(),
+        admin,
+        notice,
+        errors,
+        events,
+        units: state
+            .catalog
+            .units
+            .iter()
+            .map(|u| (u.code.clone(), u.name(lang).to_owned()))
+            .collect(),
+    };
+    Ok(respond(status, &body, token))
+}
+
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    staff: SignedIn,
+) -> Result<HttpResponse, PageError> {
+    page(&req, &state, lang, &staff, StatusCode::OK, None, Vec::new()).await
+}
+
+fn admin_only(staff: &SignedIn, lang: Lang) -> Result<(), PageError> {
+    if staff.0.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(PageError::new(AppError::Forbidden, lang))
+    }
+}
+
+/// `YYYY-MM-DD HH:MM` in Beijing time (what `<input type="datetime-local">` sends, with a `T`).
+fn beijing_input(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim().replace('T', " ");
+    NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M")
+        .ok()?
+        .and_local_timezone(beijing())
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EventForm {
+    pub host_unit: String,
+    pub title: String,
+    pub place: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub csrf_token: String,
+}
+
+pub async fn add(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    staff: SignedIn,
+    form: web::Form<EventForm>,
+) -> Result<HttpResponse, PageError> {
+    admin_only(&staff, lang)?;
+    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
+    let input = EventInput {
+        host_unit: form.host_unit.trim().to_owned(),
+        title: form.title.clone(),
+        place: form.place.clone(),
+        starts_at: beijing_input(&form.starts_at),
+        ends_at: beijing_input(&form.ends_at),
+    };
+    let (db, catalog) = (state.db.clone(), state.catalog.clone());
+    let added = actix_web::rt::task::spawn_blocking(move || service::add_event(&db, &catalog, &input))
+        .await
+        .map_err(|e| PageError::new(AppError::Internal(anyhow::anyhow!("{e}")), lang))?;
+    match added {
+        Ok(_) => Ok(see_events()),
+        Err(AppError::Invalid(errors)) => {
+            let messages = errors
+                .messages(lang)
+                .into_iter()
+                .flat_map(|(field, ms)| ms.into_iter().map(move |m| format!("{field}: {m}")))
+                .collect();
+            page(
+                &req,
+                &state,
+                lang,
+                &staff,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                messages,
+            )
+            .await
+        }
+        Err(e) => Err(PageError::new(e, lang)),
+    }
+}
+
+fn see_events() -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/handler/events"))
+        .finish()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct KioskForm {
+    pub name: String,
+    pub csrf_token: String,
+}
+
+/// Adds a kiosk and shows its enrolment code, this once.
+pub async fn add_kiosk(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    staff: SignedIn,
+    path: web::Path<i64>,
+    form: web::Form<KioskForm>,
+) -> Result<HttpResponse, PageError> {
+    admin_only(&staff, lang)?;
+    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
+    let (db, event, name) = (state.db.clone(), path.into_inner(), form.name.clone());
+    let (id, code) = actix_web::rt::task::spawn_blocking(move || service::add_kiosk(&db, event, &name))
+        .await
+        .map_err(|e| PageError::new(AppError::Internal(anyhow::anyhow!("{e}")), lang))?
+        .page(lang)?;
+    let s = staff_texts(lang);
+    let notice = s
+        .kiosk_added
+        .replace("{id}", &id.to_string())
+        .replace("{code}", &code);
+    page(
+        &req,
+        &state,
+        lang,
+        &staff,
+        StatusCode::OK,
+        Some(notice),
+        Vec::new(),
+    )
+    .await
+}
+
+pub async fn revoke(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    staff: SignedIn,
+    path: web::Path<i64>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    admin_only(&staff, lang)?;
+    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
+    service::revoke(&state.db, path.into_inner()).await.page(lang)?;
+    Ok(see_events())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct VisitorsForm {
+    pub visitors: String,
+    pub csrf_token: String,
+}
+
+/// Staff of the host unit (or an admin) add the visitors they counted.
+pub async fn visitors(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    staff: SignedIn,
+    path: web::Path<i64>,
+    form: web::Form<VisitorsForm>,
+) -> Result<HttpResponse, PageError> {
+    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
+    let id = path.into_inner();
+    let stats = service::stats(&state.db, id).await.page(lang)?;
+    if staff.0.role != Role::Admin && staff.0.unit != stats.host_unit {
+        return Err(PageError::new(AppError::Forbidden, lang));
+    }
+    let Ok(n) = form.visitors.trim().parse::<i32>() else {
+        let message = staff_texts(lang).visitors_number.to_owned();
+        return page(
+            &req,
+            &state,
+            lang,
+            &staff,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            vec![message],
+        )
+        .await;
+    };
+    service::add_visitors(&state.db, id, n).await.page(lang)?;
+    Ok(see_events())
+}
+
+/// `GET /api/v1/events/{id}/stats`: what an event collected, for anyone (figures only).
+pub async fn stats(
+    state: web::Data<AppState>,
+    lang: Lang,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let stats = service::stats(&state.db, path.into_inner())
+        .await
+        .map_err(|error| ApiError { error, lang })?;
+    Ok(HttpResponse::Ok().json(stats))
+}
