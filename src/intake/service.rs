@@ -335,6 +335,21 @@ pub async fn submit_once(
     )))
 }
 
+/// The stored answer to an earlier request with this key, if there is one (a read only: it
+/// claims nothing). Lets a retry be answered before anything else, limits included.
+pub async fn earlier_answer(state: &AppState, idem: &Idempotency) -> Result<Option<Receipt>, AppError> {
+    let (scope, key) = (idem.scope.clone(), idem.key.clone());
+    let found = state
+        .db
+        .read(move |conn| Ok(idempotency::find(conn, &scope, &key)?))
+        .await?;
+    match found {
+        Some((hash, _)) if hash != idem.request_hash => Err(AppError::IdempotencyKeyReused),
+        Some((_, Some(sealed))) => replayed(state, &sealed, idem).map(Some),
+        _ => Ok(None),
+    }
+}
+
 /// The first request's answer, opened for a retry.
 fn replayed(state: &AppState, sealed: &[u8], idem: &Idempotency) -> Result<Receipt, AppError> {
     let broken = || AppError::Internal(anyhow::anyhow!("a stored idempotent answer does not open"));

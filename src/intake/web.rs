@@ -308,9 +308,19 @@ pub async fn submit(
             return Ok(again(e.status(), &FieldErrors::default(), Some(&e)));
         }
     };
-    let cookie = receipt_cookie(&state, &receipt, RECEIPT_COOKIE, RECEIPT_PATH).page(lang)?;
+    to_receipt(&state, &receipt, RECEIPT_COOKIE, RECEIPT_PATH).page(lang)
+}
+
+/// After a submission: on to the receipt page at `path`, the receipt in the cookie `name`.
+pub(crate) fn to_receipt(
+    state: &AppState,
+    receipt: &service::Receipt,
+    name: &'static str,
+    path: &'static str,
+) -> Result<HttpResponse, AppError> {
+    let cookie = receipt_cookie(state, receipt, name, path)?;
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, RECEIPT_PATH))
+        .insert_header((header::LOCATION, path))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .cookie(cookie)
         .finish())
@@ -318,7 +328,7 @@ pub async fn submit(
 
 /// The one-time receipt travels to the receipt page in a sealed, short-lived cookie (never in a
 /// URL), which that page clears.
-pub(crate) fn receipt_cookie(
+fn receipt_cookie(
     state: &AppState,
     receipt: &service::Receipt,
     name: &'static str,

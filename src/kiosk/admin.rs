@@ -112,14 +112,6 @@ pub async fn list(
     page(&req, &state, lang, &staff, StatusCode::OK, None, Vec::new()).await
 }
 
-fn admin_only(staff: &SignedIn, lang: Lang) -> Result<(), PageError> {
-    if staff.0.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(PageError::new(AppError::Forbidden, lang))
-    }
-}
-
 /// `YYYY-MM-DD HH:MM` in Beijing time (what `<input type="datetime-local">` sends, with a `T`).
 fn beijing_input(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim().replace('T', " ");
@@ -148,7 +140,7 @@ pub async fn add(
     staff: SignedIn,
     form: web::Form<EventForm>,
 ) -> Result<HttpResponse, PageError> {
-    admin_only(&staff, lang)?;
+    staff.admin_only(lang)?;
     csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
     let input = EventInput {
         host_unit: form.host_unit.trim().to_owned(),
@@ -206,7 +198,7 @@ pub async fn add_kiosk(
     path: web::Path<i64>,
     form: web::Form<KioskForm>,
 ) -> Result<HttpResponse, PageError> {
-    admin_only(&staff, lang)?;
+    staff.admin_only(lang)?;
     csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
     let (db, event, name) = (state.db.clone(), path.into_inner(), form.name.clone());
     let (id, code) = actix_web::rt::task::spawn_blocking(move || service::add_kiosk(&db, event, &name))
@@ -238,7 +230,7 @@ pub async fn revoke(
     path: web::Path<i64>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
-    admin_only(&staff, lang)?;
+    staff.admin_only(lang)?;
     csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
     service::revoke(&state.db, path.into_inner()).await.page(lang)?;
     Ok(see_events())

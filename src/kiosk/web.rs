@@ -17,9 +17,9 @@ use crate::catalog::Named;
 use crate::domain::{Channel, FieldErrors, NewSubmission, Origin};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::intake::service::{submit_once, Idempotency};
+use crate::intake::service::{earlier_answer, submit_once, Idempotency};
 use crate::intake::web::{
-    fingerprint, receipt_cookie, receipt_removal, submit_page, take_receipt, KioskForm, KioskReceipt,
+    fingerprint, receipt_removal, submit_page, take_receipt, to_receipt, KioskForm, KioskReceipt,
     ReceiptPage, SubmitForm,
 };
 use crate::state::AppState;
@@ -309,22 +309,26 @@ pub async fn submit(
         kiosk_id: Some(d.kiosk.id),
         entered_by: entered_by.clone(),
     };
-    if let Err(e) = state.limits.check_kiosk(d.kiosk.id) {
-        return Ok(again(e.status(), &FieldErrors::default(), Some(&e)));
-    }
-    let receipt = match submit_once(&state, cmd, Some(idem)).await {
+    let earlier = match earlier_answer(&state, &idem).await {
         Ok(r) => r,
-        Err(e) => {
-            e.log();
-            return Ok(again(e.status(), &FieldErrors::default(), Some(&e)));
+        Err(e) => return Ok(again(e.status(), &FieldErrors::default(), Some(&e))),
+    };
+    let receipt = match earlier {
+        Some(r) => r,
+        None => {
+            if let Err(e) = state.limits.check_kiosk(d.kiosk.id) {
+                return Ok(again(e.status(), &FieldErrors::default(), Some(&e)));
+            }
+            match submit_once(&state, cmd, Some(idem)).await {
+                Ok(r) => r,
+                Err(e) => {
+                    e.log();
+                    return Ok(again(e.status(), &FieldErrors::default(), Some(&e)));
+                }
+            }
         }
     };
-    let cookie = receipt_cookie(&state, &receipt, RECEIPT_COOKIE, RECEIPT_PATH).page(lang)?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, RECEIPT_PATH))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .cookie(cookie)
-        .finish())
+    to_receipt(&state, &receipt, RECEIPT_COOKIE, RECEIPT_PATH).page(lang)
 }
 
 /// The receipt screen, once: the code, the key, a QR code of the status page, a printable slip.

@@ -8,7 +8,6 @@ use askama::Template;
 use super::session::SignedIn;
 use super::texts::{staff_texts, StaffTexts};
 use super::web::{me, respond, CsrfOnly, Me};
-use crate::domain::kind::Role;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::intake::service::beijing_time;
@@ -46,14 +45,6 @@ struct OutboxPage {
     rows: Vec<DeadRow>,
 }
 
-fn admin_only(staff: &SignedIn, lang: Lang) -> Result<(), PageError> {
-    if staff.0.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(PageError::new(AppError::Forbidden, lang))
-    }
-}
-
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct OutboxQuery {
@@ -68,7 +59,7 @@ pub async fn page(
     staff: SignedIn,
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, PageError> {
-    admin_only(&staff, lang)?;
+    staff.admin_only(lang)?;
     let s = staff_texts(lang);
     let ((pending, sent, dead), rows) = state
         .db
@@ -114,7 +105,7 @@ pub async fn retry(
     path: web::Path<i64>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
-    admin_only(&staff, lang)?;
+    staff.admin_only(lang)?;
     csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
     let id = path.into_inner();
     let now = chrono::Utc::now().naive_utc();

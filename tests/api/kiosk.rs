@@ -256,6 +256,7 @@ async fn limits_hold_per_device_and_leave_the_rest_alone(backend: Backend) {
     let first = enrolled(&app, &code).await;
     let second = enrolled(&app, &another_kiosk(&app, event).await).await;
     let words = "希望开放日多安排几次，让更多群众了解政法机关的工作，也方便当面反映问题。";
+    let mut sent = Vec::new();
     for n in 0..3 {
         let (csrf, key, _) = blank_form(&app, &first, "/kiosk").await;
         let resp = first
@@ -264,6 +265,7 @@ async fn limits_hold_per_device_and_leave_the_rest_alone(backend: Backend) {
             .send()
             .await
             .unwrap();
+        sent.push((csrf, key));
         if n < 2 {
             assert_eq!(resp.status(), 303, "submission {n}");
         } else {
@@ -277,6 +279,17 @@ async fn limits_hold_per_device_and_leave_the_rest_alone(backend: Backend) {
             );
         }
     }
+    // A retry of a form that did go through is still answered (from its key), limit or not.
+    let (csrf, key) = &sent[1];
+    let retry = first
+        .post(app.url("/kiosk"))
+        .form(&opinion(csrf, key, words))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retry.status(), 303);
+    assert_eq!(app.submission_count(), 2);
+
     // The other kiosk in the same hall (same address), and the web form, are not affected.
     let (csrf, key, _) = blank_form(&app, &second, "/kiosk").await;
     let resp = second
