@@ -41,8 +41,12 @@ pub fn insert(conn: &mut DbConn, e: &NewEvent<'_>) -> QueryResult<i64> {
             events::created_at.eq(e.at),
         ))
         .execute(conn)?;
-    // No RETURNING on the portable connection; this runs inside the caller's transaction.
+    // No RETURNING on the portable connection: read the id back by what was just written (the
+    // creation time has microseconds, so another admin's event at the same moment is not taken).
     events::table
+        .filter(events::host_unit.eq(e.host_unit))
+        .filter(events::title.eq(e.title))
+        .filter(events::created_at.eq(e.at))
         .select(events::id)
         .order(events::id.desc())
         .first(conn)

@@ -444,3 +444,55 @@ fn staff_accounts_tokens_and_audit_from_the_command_line() {
     );
     assert!(String::from_utf8_lossy(&verify.stdout).contains("audit log intact"));
 }
+
+#[test]
+fn open_days_and_kiosks_from_the_command_line() {
+    let dir = temp_dir();
+    let db = format!("sqlite://{}/cli.db", dir.display());
+    let run = |args: &[&str]| {
+        minsheng()
+            .env("MINSHENG__DATABASE__URL", &db)
+            .env("MINSHENG__DATA_DIR", dir.join("data"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let event = [
+        "event",
+        "add",
+        "--host",
+        "370983-police",
+        "--title",
+        "开放日",
+        "--place",
+        "大厅",
+        "--starts",
+        "2026-12-01 09:00",
+        "--ends",
+        "2026-12-01 17:00",
+    ];
+    let out = run(&event);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(id.parse::<i64>().is_ok(), "{id}");
+    // Backwards in time, or at no such unit: refused, with the reason.
+    let mut backwards = event;
+    backwards[11] = "2026-11-30 17:00";
+    let out = run(&backwards);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ends_at"));
+
+    let out = run(&["kiosk", "add", "--event", &id, "--name", "一号机"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let code = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_eq!(code.len(), 14, "a one-time code such as 4QX7-M2KD-9TGH: {code}");
+    assert!(!run(&["kiosk", "add", "--event", "999", "--name", "x"])
+        .status
+        .success());
+
+    let out = run(&["event", "list"]);
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(list.contains("开放日") && list.contains("visitors 0"), "{list}");
+    assert!(run(&["kiosk", "revoke", "--id", "1"]).status.success());
+    assert!(!run(&["kiosk", "revoke", "--id", "999"]).status.success());
+}
