@@ -58,8 +58,8 @@ pub fn citizen_email(vault: &Vault, row: &SubmissionRow) -> Option<String> {
     reporter.email
 }
 
-fn payload(data: &MailData) -> serde_json::Value {
-    serde_json::to_value(data).expect("mail data serializes")
+fn payload(data: &MailData) -> String {
+    serde_json::to_string(data).expect("mail data serializes")
 }
 
 /// Queues `kind` to the citizen at `email` (if any), in their language.

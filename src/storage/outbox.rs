@@ -28,7 +28,8 @@ pub struct NewMail<'a> {
     pub template: &'a str,
     pub to: To<'a>,
     pub case_code: Option<&'a str>,
-    pub payload: &'a serde_json::Value,
+    /// The template's facts as JSON.
+    pub payload: &'a str,
     pub lang: &'a str,
     pub at: NaiveDateTime,
 }
@@ -46,7 +47,7 @@ pub fn enqueue(conn: &mut DbConn, mail: &NewMail<'_>) -> QueryResult<()> {
             outbox::recipient.eq(recipient),
             outbox::recipient_sealed.eq(sealed),
             outbox::case_code.eq(mail.case_code),
-            outbox::payload.eq(mail.payload.to_string()),
+            outbox::payload.eq(mail.payload),
             outbox::lang.eq(mail.lang),
             outbox::status.eq("pending"),
             outbox::attempts.eq(0),

@@ -1,0 +1,1 @@
+CREATE INDEX outbox_status_id ON outbox (status, id);
