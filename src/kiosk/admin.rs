@@ -17,6 +17,7 @@ use crate::i18n::Lang;
 use crate::intake::service::beijing_time;
 use crate::state::AppState;
 use crate::storage::events::KioskRow;
+use crate::storage::run_blocking;
 use crate::triage::session::SignedIn;
 use crate::triage::texts::{staff_texts, StaffTexts};
 use crate::triage::web::{me, respond, CsrfOnly, Me};
@@ -57,10 +58,7 @@ async fn page(
     errors: Vec<String>,
 ) -> Result<HttpResponse, PageError> {
     let db = state.db.clone();
-    let rows = actix_web::rt::task::spawn_blocking(move || service::list_events(&db))
-        .await
-        .map_err(|e| PageError::new(AppError::Internal(anyhow::anyhow!("{e}")), lang))?
-        .page(lang)?;
+    let rows = run_blocking(move || service::list_events(&db)).await.page(lang)?;
     let admin = staff.0.role == Role::Admin;
     let mut events = Vec::new();
     for e in rows {
@@ -150,9 +148,7 @@ pub async fn add(
         ends_at: beijing_input(&form.ends_at),
     };
     let (db, catalog) = (state.db.clone(), state.catalog.clone());
-    let added = actix_web::rt::task::spawn_blocking(move || service::add_event(&db, &catalog, &input))
-        .await
-        .map_err(|e| PageError::new(AppError::Internal(anyhow::anyhow!("{e}")), lang))?;
+    let added = run_blocking(move || service::add_event(&db, &catalog, &input)).await;
     match added {
         Ok(_) => Ok(see_events()),
         Err(AppError::Invalid(errors)) => {
@@ -201,9 +197,8 @@ pub async fn add_kiosk(
     staff.admin_only(lang)?;
     csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
     let (db, event, name) = (state.db.clone(), path.into_inner(), form.name.clone());
-    let (id, code) = actix_web::rt::task::spawn_blocking(move || service::add_kiosk(&db, event, &name))
+    let (id, code) = run_blocking(move || service::add_kiosk(&db, event, &name))
         .await
-        .map_err(|e| PageError::new(AppError::Internal(anyhow::anyhow!("{e}")), lang))?
         .page(lang)?;
     let s = staff_texts(lang);
     let notice = s

@@ -17,4 +17,4 @@ pub mod submissions;
 pub mod writer;
 
 pub use connection::{BackendKind, DbConn};
-pub use pool::Db;
+pub use pool::{run_blocking, Db};

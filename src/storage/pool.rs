@@ -166,7 +166,8 @@ fn writer_gone() -> AppError {
     AppError::Unavailable(anyhow::anyhow!("the SQLite writer stopped"))
 }
 
-async fn run_blocking<T, F>(f: F) -> Result<T, AppError>
+/// Runs blocking work (the database, password hashing) off the async threads.
+pub async fn run_blocking<T, F>(f: F) -> Result<T, AppError>
 where
     T: Send + 'static,
     F: FnOnce() -> Result<T, AppError> + Send + 'static,

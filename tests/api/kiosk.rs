@@ -2,8 +2,6 @@
 //! the one-time receipt with its QR code, double taps, per-device limits that leave other devices
 //! and the web form alone, revocation, staff-assisted entry, and the figures per event.
 
-use std::collections::HashSet;
-
 use chrono::{Duration, Utc};
 use minsheng::domain::kind::Role;
 use minsheng::kiosk::service::{self, EventInput};
@@ -78,6 +76,11 @@ async fn blank_form(app: &TestApp, screen: &reqwest::Client, path: &str) -> (Str
     )
 }
 
+/// Posts the kiosk form from `screen`.
+async fn send(app: &TestApp, screen: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
+    screen.post(app.url("/kiosk")).form(fields).send().await.unwrap()
+}
+
 fn opinion<'a>(csrf: &'a str, key: &'a str, body: &'a str) -> Vec<(&'static str, &'a str)> {
     vec![
         ("csrf_token", csrf),
@@ -123,12 +126,7 @@ async fn a_kiosk_is_enrolled_and_used_by_visitors_in_turn(backend: Backend) {
     assert!(html.contains("/static/kiosk.js"));
 
     // The first visitor makes a mistake, corrects it, and gets a receipt.
-    let short = screen
-        .post(app.url("/kiosk"))
-        .form(&opinion(&csrf, &key, "太短"))
-        .send()
-        .await
-        .unwrap();
+    let short = send(&app, &screen, &opinion(&csrf, &key, "太短")).await;
     assert_eq!(short.status(), 422);
     let again = short.text().await.unwrap();
     assert_eq!(
@@ -141,12 +139,7 @@ async fn a_kiosk_is_enrolled_and_used_by_visitors_in_turn(backend: Backend) {
         Some(key.as_str())
     );
     let words = "办事大厅的指示牌太小，老年人看不清，建议换成大字的，并安排一名引导员。";
-    let sent = screen
-        .post(app.url("/kiosk"))
-        .form(&opinion(&csrf, &key, words))
-        .send()
-        .await
-        .unwrap();
+    let sent = send(&app, &screen, &opinion(&csrf, &key, words)).await;
     assert_eq!(sent.status(), 303);
     assert_eq!(sent.headers()["location"], "/kiosk/receipt");
     let receipt = screen.get(app.url("/kiosk/receipt")).send().await.unwrap();
@@ -227,12 +220,8 @@ async fn double_taps_and_retries_make_one_case(backend: Backend) {
         .map(|_| {
             let (app, screen, csrf, key) = (app.clone(), screen.clone(), csrf.clone(), key.clone());
             tokio::spawn(async move {
-                screen
-                    .post(app.url("/kiosk"))
-                    .form(&opinion(&csrf, &key, words))
-                    .send()
+                send(&app, &screen, &opinion(&csrf, &key, words))
                     .await
-                    .unwrap()
                     .status()
                     .as_u16()
             })
@@ -259,12 +248,7 @@ async fn limits_hold_per_device_and_leave_the_rest_alone(backend: Backend) {
     let mut sent = Vec::new();
     for n in 0..3 {
         let (csrf, key, _) = blank_form(&app, &first, "/kiosk").await;
-        let resp = first
-            .post(app.url("/kiosk"))
-            .form(&opinion(&csrf, &key, words))
-            .send()
-            .await
-            .unwrap();
+        let resp = send(&app, &first, &opinion(&csrf, &key, words)).await;
         sent.push((csrf, key));
         if n < 2 {
             assert_eq!(resp.status(), 303, "submission {n}");
@@ -281,23 +265,13 @@ async fn limits_hold_per_device_and_leave_the_rest_alone(backend: Backend) {
     }
     // A retry of a form that did go through is still answered (from its key), limit or not.
     let (csrf, key) = &sent[1];
-    let retry = first
-        .post(app.url("/kiosk"))
-        .form(&opinion(csrf, key, words))
-        .send()
-        .await
-        .unwrap();
+    let retry = send(&app, &first, &opinion(csrf, key, words)).await;
     assert_eq!(retry.status(), 303);
     assert_eq!(app.submission_count(), 2);
 
     // The other kiosk in the same hall (same address), and the web form, are not affected.
     let (csrf, key, _) = blank_form(&app, &second, "/kiosk").await;
-    let resp = second
-        .post(app.url("/kiosk"))
-        .form(&opinion(&csrf, &key, words))
-        .send()
-        .await
-        .unwrap();
+    let resp = send(&app, &second, &opinion(&csrf, &key, words)).await;
     assert_eq!(resp.status(), 303);
     assert_eq!(app.post_json(&valid_json(7)).await.status(), 201);
     assert_eq!(app.submission_count(), 4);
@@ -325,7 +299,7 @@ async fn a_revoked_kiosk_stops_and_staff_can_enter_for_a_visitor(backend: Backen
         "群众口述：希望派出所门口增设无障碍坡道，方便坐轮椅的人办事。",
     );
     fields.push(("assist", "1"));
-    let resp = screen.post(app.url("/kiosk")).form(&fields).send().await.unwrap();
+    let resp = send(&app, &screen, &fields).await;
     assert_eq!(resp.status(), 303);
     let rows = app.with_db(|c| {
         use diesel::prelude::*;
@@ -356,12 +330,7 @@ async fn a_revoked_kiosk_stops_and_staff_can_enter_for_a_visitor(backend: Backen
         .await
         .unwrap();
     assert!(page.contains("f-code"));
-    let resp = screen
-        .post(app.url("/kiosk"))
-        .form(&opinion(&csrf, "k2", "x"))
-        .send()
-        .await
-        .unwrap();
+    let resp = send(&app, &screen, &opinion(&csrf, "k2", "x")).await;
     assert_eq!(resp.status(), 303);
     assert_eq!(app.submission_count(), 1);
 }
@@ -375,12 +344,7 @@ async fn figures_per_event(backend: Backend) {
         "希望民警在开放日多讲讲防诈骗知识，尤其是针对老年人的电信诈骗手段。",
     ] {
         let (csrf, key, _) = blank_form(&app, &screen, "/kiosk").await;
-        let resp = screen
-            .post(app.url("/kiosk"))
-            .form(&opinion(&csrf, &key, words))
-            .send()
-            .await
-            .unwrap();
+        let resp = send(&app, &screen, &opinion(&csrf, &key, words)).await;
         assert_eq!(resp.status(), 303);
     }
     // A web submission is not the event's.
@@ -470,8 +434,7 @@ async fn figures_per_event(backend: Backend) {
         text_of(&page, &format!("#event-{event} .visitors")).as_deref(),
         Some("47")
     );
-    let kinds: HashSet<_> = page.matches("opinion 2").collect();
-    assert_eq!(kinds.len(), 1);
+    assert!(page.contains("opinion 2"), "the figures by kind are on the page");
 }
 
 on_both_backends!(

@@ -223,9 +223,19 @@ async fn an_outage_delays_mail_and_it_arrives_exactly_once(backend: Backend) {
             1
         );
     }
-    // Delivered mail forgets the citizen's address.
+    // Nothing died, and delivered mail forgets the citizen's address.
     let sealed_left: Vec<_> = app.with_db(|c| outbox::dead(c, 10).unwrap());
     assert!(sealed_left.is_empty());
+    let addresses_kept: i64 = app.with_db(|c| {
+        use diesel::prelude::*;
+        use minsheng::storage::schema::outbox::dsl as o;
+        o::outbox
+            .filter(o::recipient_sealed.is_not_null())
+            .count()
+            .get_result(c)
+            .unwrap()
+    });
+    assert_eq!(addresses_kept, 0, "sent rows keep no sealed address");
 }
 
 async fn a_permanent_rejection_ends_dead_and_an_admin_can_retry_it(backend: Backend) {
