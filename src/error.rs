@@ -46,6 +46,10 @@ impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => AppError::NotFound,
+            // Busy past the timeout or a lost connection: an honest 503 with Retry-After.
+            other if crate::storage::connection::is_unavailable(&other) => {
+                AppError::Unavailable(other.into())
+            }
             other => AppError::Internal(other.into()),
         }
     }

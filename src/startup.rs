@@ -11,7 +11,7 @@ use actix_web::error::UrlencodedError;
 use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpRequest, HttpServer};
 use anyhow::Context;
-use diesel::Connection;
+
 use tracing_actix_web::TracingLogger;
 
 use crate::catalog::Catalog;
@@ -25,6 +25,7 @@ use crate::rating;
 use crate::routing::{Directory, Router, Rules};
 use crate::sla::Sla;
 use crate::state::AppState;
+use crate::storage::connection::write_transaction;
 use crate::storage::{idempotency, migrations, reference, submissions, Db};
 use crate::telemetry::{request_id_header, PrivateRootSpan};
 use crate::triage::{self, accounts};
@@ -70,7 +71,7 @@ pub fn prepare_database(db: &Db, catalog: &Catalog) -> anyhow::Result<()> {
     let applied = migrations::run_pending(&mut conn)
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context("running migrations")?;
-    conn.transaction::<_, diesel::result::Error, _>(|c| reference::sync(c, catalog))
+    write_transaction::<_, diesel::result::Error, _>(&mut conn, |c| reference::sync(c, catalog))
         .context("loading reference data")?;
     let (regions, units, categories) = reference::counts(&mut conn)?;
     tracing::info!(applied, regions, units, categories, "database ready");

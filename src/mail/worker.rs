@@ -74,13 +74,15 @@ impl Mailer {
         Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000))
     }
 
-    /// Sends every mail due now, each at most once per call. Returns what happened.
+    /// Sends every mail due when the call began, each at most once per call. Returns what
+    /// happened. Mail queued meanwhile waits for the next call, so a flush beside a busy server
+    /// ends.
     pub async fn flush(&self, db: &Db) -> Result<FlushReport, AppError> {
         let mut report = FlushReport::default();
         let mut seen = HashSet::new();
         let batch = i64::from(self.settings.batch.max(1));
+        let now = Utc::now().naive_utc();
         loop {
-            let now = Utc::now().naive_utc();
             let rows = db.read(move |conn| Ok(outbox::due(conn, now, batch)?)).await?;
             let fresh: Vec<OutboxRow> = rows.into_iter().filter(|r| seen.insert(r.id)).collect();
             if fresh.is_empty() {

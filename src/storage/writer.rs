@@ -6,6 +6,10 @@
 //! fsync, and only then answers each caller. A job that fails is rolled back to its savepoint and
 //! the others are unaffected; if the commit itself fails, every job in the group is told so and
 //! none of them is stored. A caller is never answered "done" before its data is on disk.
+//!
+//! The group transaction takes the write lock up front (`BEGIN IMMEDIATE`): another process
+//! writing to the same file (a CLI command beside `serve`) makes it wait up to the busy timeout,
+//! never fail at once; a lock not had in time answers every job in the group "unavailable" (503).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -14,6 +18,7 @@ use diesel::r2d2::ManageConnection;
 use diesel::Connection;
 use tokio::sync::oneshot;
 
+use super::connection::write_transaction;
 use super::pool::Manager;
 use super::DbConn;
 use crate::error::AppError;
@@ -23,7 +28,8 @@ pub const MAX_BATCH: usize = 256;
 
 /// Called once the group's commit is known: `None` when it committed, else why it failed.
 type Completion = Box<dyn FnOnce(Option<&str>) + Send>;
-type Job = Box<dyn FnOnce(&mut DbConn) -> Completion + Send>;
+/// Runs on the group's connection, or is told why the group could not start.
+type Job = Box<dyn FnOnce(Result<&mut DbConn, &str>) -> Completion + Send>;
 
 #[derive(Clone)]
 pub struct Writer {
@@ -48,9 +54,14 @@ impl Writer {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |conn: &mut DbConn| {
-            // Its own savepoint: a failing job leaves nothing behind in the group.
-            let result = conn.transaction::<T, AppError, _>(f);
+        let job: Job = Box::new(move |conn: Result<&mut DbConn, &str>| {
+            let result = match conn {
+                // Its own savepoint: a failing job leaves nothing behind in the group.
+                Ok(conn) => conn.transaction::<T, AppError, _>(f),
+                Err(why) => Err(AppError::Unavailable(anyhow::anyhow!(
+                    "no write lock in time: {why}"
+                ))),
+            };
             Box::new(move |commit_failure: Option<&str>| {
                 let answer = match commit_failure {
                     None => result,
@@ -78,13 +89,17 @@ fn run(manager: Manager, mut conn: DbConn, queue: Receiver<Job>) {
         }
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             let mut completions = Vec::with_capacity(batch.len());
-            let committed = conn.transaction::<_, diesel::result::Error, _>(|conn| {
+            let committed = write_transaction::<_, diesel::result::Error, _>(&mut conn, |conn| {
                 for job in batch.drain(..) {
-                    completions.push(job(conn));
+                    completions.push(job(Ok(conn)));
                 }
                 Ok(())
             });
             let failure = committed.err().map(|e| e.to_string());
+            // The lock was not had (busy past the timeout): no job ran; each is told why.
+            if let Some(why) = failure.as_deref() {
+                completions.extend(batch.drain(..).map(|job| job(Err(why))));
+            }
             for done in completions {
                 done(failure.as_deref());
             }
