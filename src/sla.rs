@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc, Weekday};
 use serde::Deserialize;
 
 use crate::domain::{Counting, Kind, WorkCalendar};
@@ -114,6 +114,15 @@ impl Sla {
 
     pub fn calendar(&self) -> &WorkCalendar {
         &self.calendar
+    }
+
+    /// When a unit that receives a case of `kind` at `now` must have decided whether to accept it:
+    /// at intake, and again at every unit a case moves to (transfer, escalation, dispatch, review).
+    pub fn accept_by(&self, kind: Kind, now: DateTime<Utc>) -> NaiveDateTime {
+        let limits = self.for_kind(kind);
+        self.calendar
+            .deadline_at(now, limits.accept_days, limits.counting)
+            .naive_utc()
     }
 }
 

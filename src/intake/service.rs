@@ -90,6 +90,9 @@ pub struct CaseStatus {
     pub updated_at: NaiveDateTime,
     /// Open and past its deadline: shown honestly to the citizen.
     pub overdue: bool,
+    /// The deadline running now that the citizen may know of: the unit's decision on acceptance
+    /// (`false`) or its answer (`true`). Supervision deadlines are internal and not shown.
+    pub deadline: Option<(bool, NaiveDateTime)>,
     /// The rating link's token while the answer can be rated.
     pub rating_token: Option<String>,
     pub timeline: Vec<TimelineEntry>,
@@ -385,6 +388,11 @@ pub async fn status(state: &AppState, code: &str, key: &str) -> Result<CaseStatu
             let now = Utc::now().naive_utc();
             let open = State::from_code(&row.state).is_some_and(State::is_open);
             let overdue = open && row.due_at.is_some_and(|d| d < now);
+            let deadline = match State::from_code(&row.state) {
+                Some(State::Accepted) => row.handle_deadline.map(|d| (true, d)),
+                Some(s) if s.is_open() => row.accept_deadline.map(|d| (false, d)),
+                _ => None,
+            };
             let rating_token = match row.rating_until {
                 Some(until)
                     if row.state == State::Resolved.code()
@@ -412,6 +420,7 @@ pub async fn status(state: &AppState, code: &str, key: &str) -> Result<CaseStatu
                 created_at: row.created_at,
                 updated_at: row.updated_at,
                 overdue,
+                deadline,
                 rating_token,
                 timeline: events
                     .into_iter()

@@ -452,6 +452,8 @@ struct StatusView {
     region: String,
     state: String,
     unit: Option<String>,
+    /// The running deadline's label and day.
+    deadline: Option<(&'static str, String)>,
     created_at: String,
     updated_at: String,
     overdue: bool,
@@ -491,6 +493,15 @@ fn status_view(state: &AppState, s: CaseStatus, lang: Lang) -> StatusView {
             .assigned_unit
             .as_deref()
             .map(|u| name(c.unit(u).map(|x| x as &dyn Named), u)),
+        deadline: s.deadline.map(|(answer, at)| {
+            let t = texts(lang);
+            let label = if answer {
+                t.deadline_answer
+            } else {
+                t.deadline_accept
+            };
+            (label, crate::mail::notify::day(at))
+        }),
         created_at: beijing_time(s.created_at),
         updated_at: beijing_time(s.updated_at),
         overdue: s.overdue,

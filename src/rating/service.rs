@@ -12,7 +12,8 @@ use crate::domain::text::normalize_optional;
 use crate::domain::{FieldErrors, Kind, Problem, State};
 use crate::error::AppError;
 use crate::mail::{notify, MailData, MailKind};
-use crate::routing::Directory;
+use crate::routing::guard::{self, Placed};
+use crate::routing::{Directory, Subject};
 use crate::state::AppState;
 use crate::storage::ratings;
 use crate::storage::submissions::{CaseChanges, NewEventRow, SubmissionRow};
@@ -186,21 +187,27 @@ fn close(conn: &mut DbConn, row: &SubmissionRow, rating: Rating, at: NaiveDateTi
     Ok(())
 }
 
-/// The unit of the same kind one level up from the one that answered; the same unit when there
-/// is none above, or when the one above would be the subject of a report (or below it).
-pub fn review_unit(dir: &Directory, row: &SubmissionRow) -> Option<String> {
+/// Where a case goes for review: the unit of the same kind one level up from the one that
+/// answered (the same unit at the top), past the conflict-of-interest rule — a report never goes
+/// to the unit it is about or below it, but one level up from that, as routing does.
+pub fn review_unit(dir: &Directory, row: &SubmissionRow) -> Option<Placed> {
     let current = dir.unit(row.assigned_unit.as_deref()?)?;
     let unit = &dir.units[current];
     let up = dir.regions[unit.region]
         .parent
         .and_then(|r| dir.nearest(r, unit.kind))
-        .filter(|&up| {
-            let target = row.target_unit.as_deref().and_then(|t| dir.unit(t));
-            let conflict = row.kind == Kind::Report.code() && target.is_some_and(|t| dir.at_or_below(up, t));
-            !conflict
-        })
         .unwrap_or(current);
-    Some(dir.units[up].code.clone())
+    let kind = Kind::from_code(&row.kind)?;
+    let subject = Subject::of(dir, kind, &row.region, row.target_unit.as_deref());
+    let placed = guard::worked_out(dir, &subject, up);
+    if placed.holder.assigned_unit().is_some() {
+        return Some(placed);
+    }
+    // Nowhere above may hold it (a directory without such units): the unit that answered reviews.
+    guard::chosen(dir, &subject, current).ok().map(|holder| Placed {
+        holder,
+        diverted: None,
+    })
 }
 
 fn reopen(
@@ -212,20 +219,16 @@ fn reopen(
 ) -> Result<(), AppError> {
     let at = now.naive_utc();
     let dir = &state.router.directory;
-    let unit = review_unit(dir, row).ok_or(AppError::Conflict("no unit to review"))?;
+    let placed = review_unit(dir, row).ok_or(AppError::Conflict("no unit may review this case"))?;
+    let unit = placed.holder.unit().unwrap_or_default().to_owned();
     let kind = Kind::from_code(&row.kind).ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad kind")))?;
-    let limits = state.sla.for_kind(kind);
-    let deadline = state
-        .sla
-        .calendar()
-        .deadline_at(now, limits.accept_days, limits.counting)
-        .naive_utc();
+    let deadline = state.sla.accept_by(kind, now);
     storage::submissions::update_case(
         conn,
         row.id,
         &CaseChanges {
             state: Some(State::Reopened.code()),
-            assigned_unit: Some(Some(&unit)),
+            holder: Some(&placed.holder),
             due_at: Some(Some(deadline)),
             accept_deadline: Some(Some(deadline)),
             handle_deadline: Some(None),
@@ -249,9 +252,13 @@ fn reopen(
             at,
             action: "reopened",
             state: State::Reopened.code(),
-            note: Some(&format!("群众评价：不满意。交{name}复查。")),
+            note: Some(&format!(
+                "群众评价：不满意。交{name}复查，受理期限：{}。",
+                notify::day(deadline)
+            )),
             note_en: Some(&format!(
-                "Rated by the citizen: not satisfied. Sent to {name_en} for review."
+                "Rated by the citizen: not satisfied. Sent to {name_en} for review, to be accepted or not by {}.",
+                notify::day(deadline)
             )),
             public: true,
             actor: None,

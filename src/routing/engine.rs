@@ -10,6 +10,7 @@
 //!   (`office`) of the nearest region that has one.
 
 use super::directory::Directory;
+use super::guard::{self, Avoidance};
 use super::rules::{Destination, Level, Rule, Rules, TargetKind};
 use crate::domain::{Channel, Kind, UnitKind};
 
@@ -43,6 +44,11 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// Who holds the case after this decision.
+    pub fn holder(&self) -> super::Holder {
+        guard::from_decision(&self.outcome)
+    }
+
     pub fn assigned_unit(&self) -> Option<&str> {
         match &self.outcome {
             Outcome::Assigned(u) => Some(u),
@@ -221,32 +227,32 @@ fn escalate(
             ),
         )
     };
-    if let Some(up) = t.parent.filter(|&p| !dir.at_or_below(p, target)) {
-        let u = &dir.units[up];
-        return Decision {
-            outcome: Outcome::Assigned(u.code.clone()),
-            rule: Some(rule.id.clone()),
-            explanation: format!("{label}：{}，按回避规定提级，交上级{}办理。", why.0, u.name),
-            explanation_en: format!(
-                "{label_en}: {}; to avoid a conflict of interest it goes one level up (提级) to {}.",
-                why.1, u.name_en
-            ),
-        };
-    }
-    if let Some(d) = dir
-        .nearest(t.region, UnitKind::Discipline)
-        .filter(|&d| !dir.at_or_below(d, target))
-    {
-        let u = &dir.units[d];
-        return Decision {
-            outcome: Outcome::Assigned(u.code.clone()),
-            rule: Some(rule.id.clone()),
-            explanation: format!("{label}：{}，且无上级单位，交{}办理。", why.0, u.name),
-            explanation_en: format!(
-                "{label_en}: {}, and it has no superior; sent to the discipline body {}.",
-                why.1, u.name_en
-            ),
-        };
+    match guard::avoid(dir, target) {
+        Some(Avoidance::Superior(up)) => {
+            let u = &dir.units[up];
+            return Decision {
+                outcome: Outcome::Assigned(u.code.clone()),
+                rule: Some(rule.id.clone()),
+                explanation: format!("{label}：{}，按回避规定提级，交上级{}办理。", why.0, u.name),
+                explanation_en: format!(
+                    "{label_en}: {}; to avoid a conflict of interest it goes one level up (提级) to {}.",
+                    why.1, u.name_en
+                ),
+            };
+        }
+        Some(Avoidance::Discipline(d)) => {
+            let u = &dir.units[d];
+            return Decision {
+                outcome: Outcome::Assigned(u.code.clone()),
+                rule: Some(rule.id.clone()),
+                explanation: format!("{label}：{}，且无上级单位，交{}办理。", why.0, u.name),
+                explanation_en: format!(
+                    "{label_en}: {}, and it has no superior; sent to the discipline body {}.",
+                    why.1, u.name_en
+                ),
+            };
+        }
+        None => {}
     }
     pending(
         dir,
@@ -267,22 +273,25 @@ fn pending(
     why: &str,
     why_en: &str,
 ) -> Decision {
-    let mut office = None;
-    let mut cur = anchor;
-    while let Some(r) = cur {
-        if let Some(o) = dir.nearest(r, UnitKind::Office) {
-            if report_target.is_none_or(|t| !dir.at_or_below(o, t)) {
-                office = Some(o);
-                break;
-            }
-            cur = dir.regions[dir.units[o].region].parent;
-        } else {
-            break;
-        }
-    }
     let mut why_en = why_en.to_owned();
     if let Some(first) = why_en.get_mut(0..1) {
         first.make_ascii_uppercase();
+    }
+    let office = guard::office(dir, report_target, anchor);
+    if office.is_none() {
+        // A report no rectification office may hold still needs a unit that sees it.
+        if let Some(a) = report_target.and_then(|t| guard::avoid(dir, t)) {
+            let u = &dir.units[a.unit()];
+            return Decision {
+                outcome: Outcome::Assigned(u.code.clone()),
+                rule,
+                explanation: format!("{why}，且没有可回避的分派机构，提级交{}办理。", u.name),
+                explanation_en: format!(
+                    "{why_en}, and no dispatch office may take it without a conflict of interest; sent one level up to {}.",
+                    u.name_en
+                ),
+            };
+        }
     }
     let (zh, en) = match office {
         Some(o) => (

@@ -7,6 +7,7 @@
 pub mod check;
 pub mod directory;
 pub mod engine;
+pub mod guard;
 pub mod rules;
 
 #[cfg(test)]
@@ -14,6 +15,7 @@ mod tests;
 
 pub use directory::Directory;
 pub use engine::{route, Decision, Facts, Outcome};
+pub use guard::{Holder, Subject};
 pub use rules::Rules;
 
 /// What the engine needs, loaded once and shared.

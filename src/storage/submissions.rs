@@ -7,6 +7,7 @@ use super::audit::{self, AuditEntry};
 use super::schema::{contact_quota, submission_events, submissions};
 use super::DbConn;
 use crate::on_each_backend;
+use crate::routing::Holder;
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = submissions)]
@@ -209,8 +210,10 @@ pub fn prune_contact_quota(conn: &mut DbConn, day: &str) -> QueryResult<usize> {
 #[diesel(table_name = submissions)]
 pub struct CaseChanges<'a> {
     pub state: Option<&'a str>,
-    pub assigned_unit: Option<Option<&'a str>>,
-    pub dispatch_unit: Option<Option<&'a str>>,
+    /// Who holds the case from now on. Only the routing guard makes a [`Holder`], so a case can
+    /// change hands only past the conflict-of-interest rule.
+    #[diesel(skip_update)]
+    pub holder: Option<&'a Holder>,
     pub due_at: Option<Option<NaiveDateTime>>,
     pub handle_deadline: Option<Option<NaiveDateTime>>,
     pub extension: Option<&'a str>,
@@ -226,8 +229,15 @@ pub struct CaseChanges<'a> {
 }
 
 pub fn update_case(conn: &mut DbConn, id: i64, changes: &CaseChanges<'_>) -> QueryResult<()> {
+    use submissions::dsl as s;
+    let holder = changes.holder.map(|h| {
+        (
+            s::assigned_unit.eq(h.assigned_unit()),
+            s::dispatch_unit.eq(h.dispatch_unit()),
+        )
+    });
     diesel::update(submissions::table.filter(submissions::id.eq(id)))
-        .set(changes)
+        .set((changes, holder))
         .execute(conn)
         .map(|_| ())
 }
@@ -236,7 +246,7 @@ pub fn update_case(conn: &mut DbConn, id: i64, changes: &CaseChanges<'_>) -> Que
 pub enum QueueScope<'a> {
     /// Open cases assigned to any of these units.
     Units(&'a [String]),
-    /// Cases waiting for dispatch in any of these regions.
+    /// Cases waiting for dispatch at any of these rectification offices.
     Dispatch(&'a [String]),
 }
 
@@ -274,8 +284,11 @@ pub fn queue(conn: &mut DbConn, q: &QueueQuery<'_>) -> QueryResult<Vec<Submissio
         QueueScope::Units(units) => query
             .filter(s::assigned_unit.eq_any(units))
             .filter(s::state.eq_any(OPEN)),
-        QueueScope::Dispatch(regions) => query
-            .filter(s::region.eq_any(regions))
+        QueueScope::Dispatch([office]) => query
+            .filter(s::dispatch_unit.eq(office))
+            .filter(s::state.eq("pending_dispatch")),
+        QueueScope::Dispatch(offices) => query
+            .filter(s::dispatch_unit.eq_any(offices))
             .filter(s::state.eq("pending_dispatch")),
     };
     if let Some(v) = q.state {
@@ -326,8 +339,8 @@ pub fn queue_counts(conn: &mut DbConn, scope: &QueueScope<'_>) -> QueryResult<Ve
             .filter(s::assigned_unit.eq_any(*units))
             .filter(s::state.eq_any(OPEN))
             .load(conn),
-        QueueScope::Dispatch(regions) => query
-            .filter(s::region.eq_any(*regions))
+        QueueScope::Dispatch(offices) => query
+            .filter(s::dispatch_unit.eq_any(*offices))
             .filter(s::state.eq("pending_dispatch"))
             .load(conn),
     }

@@ -12,12 +12,12 @@ use serde::Serialize;
 use super::accounts::Staff;
 use crate::domain::calendar::beijing;
 use crate::domain::case::{check, Action, CaseFacts, Extension, Outcome, Reach, Refusal};
-use crate::domain::kind::{Kind, Role, State, UnitKind};
+use crate::domain::kind::{Kind, Role, State};
 use crate::domain::text::{normalize_optional, Body};
 use crate::domain::{FieldErrors, Problem, Reporter, TrackingCode};
 use crate::error::AppError;
 use crate::mail::{notify, MailData, MailKind};
-use crate::routing::Directory;
+use crate::routing::{guard, Directory, Holder, Subject};
 use crate::state::AppState;
 use crate::storage::submissions::{self, CaseChanges, NewEventRow, SubmissionRow};
 use crate::storage::DbConn;
@@ -127,12 +127,16 @@ pub fn reach(dir: &Directory, staff: &Staff, row: &SubmissionRow) -> Reach {
             Some(u) if staff.role == Role::Supervisor && dir.is_subordinate(u, me) => Reach::Subordinate,
             _ => Reach::Outside,
         },
+        // A dispatcher reaches what waits at their office and at the offices below it — the
+        // same office the case's notices go to, so whoever is told can act.
         Role::Dispatcher => {
             let pending = row.state == State::PendingDispatch.code();
-            let area = dir
-                .region(&row.region)
-                .is_some_and(|r| dir.region_within(r, dir.units[me].region));
-            if pending && area {
+            let mine = row
+                .dispatch_unit
+                .as_deref()
+                .and_then(|o| dir.unit(o))
+                .is_some_and(|o| o == me || dir.is_subordinate(o, me));
+            if pending && mine {
                 Reach::DispatchArea
             } else {
                 Reach::Outside
@@ -415,9 +419,8 @@ fn perform(
     let now = Utc::now();
     let at = now.naive_utc();
     let calendar = ctx.state.sla.calendar();
-    let target = row.target_unit.as_deref().and_then(|t| dir.unit(t));
-    // A report must never end up with the unit it is about, or one below it.
-    let conflicts = |unit: usize| f.kind == Kind::Report && target.is_some_and(|t| dir.at_or_below(unit, t));
+    // Every change of hands passes the conflict-of-interest rule (routing::guard).
+    let subject = Subject::of(dir, f.kind, &row.region, row.target_unit.as_deref());
     let known_unit = |code: &str| {
         dir.unit(code).ok_or_else(|| {
             let mut e = FieldErrors::default();
@@ -432,11 +435,12 @@ fn perform(
         ..Default::default()
     };
     // What the timeline says (citizens read the public ones) and, for staff, why.
-    let (note, note_en): (String, String);
+    let (mut note, mut note_en): (String, String);
     let mut public = true;
     let mut reason: Option<String> = None;
     let mut reveal = false;
     let new_unit: String;
+    let mut holder: Option<Holder> = None;
     let handle_deadline: NaiveDateTime;
     let rating_until: NaiveDateTime;
     match (action, input) {
@@ -459,28 +463,29 @@ fn perform(
         | (Action::Dispatch, Input::UnitReason(unit, why)) => {
             let u = known_unit(&unit)?;
             if Some(unit.as_str()) == row.assigned_unit.as_deref() {
-                return Err(AppError::Conflict("same unit"));
+                return Err(AppError::Conflict("the case is with this unit already"));
             }
-            if conflicts(u) {
-                return Err(AppError::Conflict("conflict of interest"));
-            }
-            new_unit = unit;
-            changes.assigned_unit = Some(Some(&new_unit));
-            changes.dispatch_unit = Some(None);
+            holder = Some(guard::chosen(dir, &subject, u).map_err(|_| {
+                AppError::Conflict("a report may not go to the unit it is about, or one below it")
+            })?);
             note = format!("交{}办理。", dir.units[u].name);
             note_en = format!("Sent to {}.", dir.units[u].name_en);
             reason = why;
         }
         (Action::Decline, Input::Reason(why)) => {
-            let office = dir
-                .region(&row.region)
-                .and_then(|r| dir.nearest(r, UnitKind::Office))
-                .map(|o| dir.units[o].code.clone());
-            new_unit = office.unwrap_or_default();
-            changes.assigned_unit = Some(None);
-            changes.dispatch_unit = Some((!new_unit.is_empty()).then_some(new_unit.as_str()));
-            note = "退回分派，另行确定承办单位。".into();
-            note_en = "Returned for dispatch to another unit.".into();
+            let placed = guard::dispatch(dir, &subject);
+            // No office may hold it, and going up leads back here: nobody else can take it.
+            if placed.holder.unit().is_none() || placed.holder.assigned_unit() == row.assigned_unit.as_deref()
+            {
+                return Err(AppError::Conflict("no rectification office may take this case"));
+            }
+            holder = Some(placed.holder);
+            (note, note_en) = placed.diverted.unwrap_or_else(|| {
+                (
+                    "退回分派，另行确定承办单位。".into(),
+                    "Returned for dispatch to another unit.".into(),
+                )
+            });
             reason = Some(why);
         }
         (Action::Escalate, Input::Reason(why)) => {
@@ -488,17 +493,18 @@ fn perform(
                 .assigned_unit
                 .as_deref()
                 .and_then(|u| dir.unit(u))
-                .ok_or(AppError::Conflict("unassigned"))?;
+                .ok_or(AppError::Conflict("the case is not assigned"))?;
             let up = dir.units[current]
                 .parent
-                .ok_or(AppError::Conflict("no unit above"))?;
-            if conflicts(up) {
-                return Err(AppError::Conflict("conflict of interest"));
-            }
-            new_unit = dir.units[up].code.clone();
-            changes.assigned_unit = Some(Some(&new_unit));
-            note = format!("提级交{}办理。", dir.units[up].name);
-            note_en = format!("Escalated to {}.", dir.units[up].name_en);
+                .ok_or(AppError::Conflict("there is no unit above this one"))?;
+            let placed = guard::worked_out(dir, &subject, up);
+            holder = Some(placed.holder);
+            (note, note_en) = placed.diverted.unwrap_or_else(|| {
+                (
+                    format!("提级交{}办理。", dir.units[up].name),
+                    format!("Escalated to {}.", dir.units[up].name_en),
+                )
+            });
             reason = Some(why);
         }
         (Action::RequestExtension, Input::Extension(days, why)) => {
@@ -557,6 +563,16 @@ fn perform(
             if reach(dir, &ctx.staff, &other) == Reach::Outside {
                 return Err(AppError::Conflict("the other case is out of reach"));
             }
+            // The case is handled where the other one is: that unit must be allowed to hold it.
+            let lead = other.assigned_unit.as_deref().or(other.dispatch_unit.as_deref());
+            if lead
+                .and_then(|u| dir.unit(u))
+                .is_some_and(|u| !subject.may_hold(dir, u))
+            {
+                return Err(AppError::Conflict(
+                    "a report may not be handled by the unit it is about, or one below it",
+                ));
+            }
             new_unit = other.tracking_code;
             changes.merged_into = Some(Some(&new_unit));
             changes.due_at = Some(None);
@@ -584,6 +600,20 @@ fn perform(
                 "action and input do not match"
             )))
         }
+    }
+    if let Some(holder) = &holder {
+        // A case that changes hands gets a fresh clock at the receiver: decide acceptance within
+        // the kind's limit from now; the handling clock starts again on acceptance.
+        let accept_by = ctx.state.sla.accept_by(f.kind, now);
+        changes.holder = Some(holder);
+        changes.accept_deadline = Some(Some(accept_by));
+        changes.due_at = Some(Some(accept_by));
+        changes.handle_deadline = Some(None);
+        changes.extension = Some(extension_code(Extension::None));
+        changes.extension_days = Some(None);
+        let day = notify::day(accept_by);
+        note = format!("{note}受理期限：{day}。");
+        note_en = format!("{note_en} To be accepted or not by {day}.");
     }
     submissions::update_case(conn, row.id, &changes)?;
     submissions::record_event(
@@ -774,20 +804,17 @@ fn decode_cursor(cursor: &str) -> Option<(NaiveDateTime, i64)> {
     ))
 }
 
-/// The units (or, for a dispatcher, the regions) whose cases `staff` works.
+/// The units whose cases `staff` works: a handler's own; a supervisor's and the units below it;
+/// for a dispatcher, their office and the offices below it, whose dispatch queues they keep.
 fn scope_codes(dir: &Directory, staff: &Staff) -> Vec<String> {
     let Some(me) = dir.unit(&staff.unit) else {
         return Vec::new();
     };
     match staff.role {
         Role::Handler => vec![staff.unit.clone()],
-        Role::Supervisor => (0..dir.units.len())
+        Role::Supervisor | Role::Dispatcher => (0..dir.units.len())
             .filter(|&u| u == me || dir.is_subordinate(u, me))
             .map(|u| dir.units[u].code.clone())
-            .collect(),
-        Role::Dispatcher => (0..dir.regions.len())
-            .filter(|&r| dir.region_within(r, dir.units[me].region))
-            .map(|r| dir.regions[r].code.clone())
             .collect(),
         Role::Admin => Vec::new(),
     }
