@@ -138,6 +138,30 @@ async fn sqlite_submissions_and_cli_commands_wait_for_each_other() {
     assert_eq!(app.submission_count(), statuses.len() as i64);
 }
 
+/// A write lock another process holds past the busy timeout is an honest 503 with Retry-After,
+/// and nothing is stored; once it is released, the same submission goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_lock_held_too_long_is_a_503_not_a_500() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| s.database.timeout_ms = 300).await;
+    let path = app
+        .settings
+        .database
+        .url
+        .trim_start_matches("sqlite://")
+        .to_owned();
+    let mut other = diesel::SqliteConnection::establish(&path).unwrap();
+    other.batch_execute("BEGIN IMMEDIATE").unwrap();
+    let resp = app.post_json(&valid_json(1)).await;
+    assert_eq!(resp.status(), 503);
+    assert!(resp.headers().get("retry-after").is_some());
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unavailable");
+    other.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(app.submission_count(), 0);
+    assert_eq!(app.post_json(&valid_json(1)).await.status(), 201);
+}
+
 /// Defect 2: declining a report sent it to the rectification office of the submission's region —
 /// which may be the office the report is about, or one below it.
 async fn a_declined_report_never_waits_at_the_office_it_is_about(backend: Backend) {
