@@ -1,0 +1,47 @@
+//! `seed-demo`: fill the database with demo cases, for trying and measuring the queue.
+
+use std::time::Instant;
+
+use clap::Args;
+
+use super::common::{blocking, with_db};
+use crate::config::Settings;
+use crate::triage::seed::{self, SeedPlan};
+
+#[derive(Args)]
+pub(super) struct SeedDemoArgs {
+    /// How many cases in all.
+    #[arg(long, default_value_t = 10_000)]
+    cases: usize,
+    /// The unit that gets `--unit-open` open cases.
+    #[arg(long, default_value = "370983-police")]
+    unit: String,
+    #[arg(long, default_value_t = 500)]
+    unit_open: usize,
+}
+
+pub(super) async fn run(settings: &Settings, args: SeedDemoArgs) -> anyhow::Result<()> {
+    let SeedDemoArgs {
+        cases,
+        unit,
+        unit_open,
+    } = args;
+    let (db, catalog) = with_db(settings).await?;
+    let started = Instant::now();
+    let unit_open = unit_open.min(cases);
+    let at = unit.clone();
+    let n = blocking(move || {
+        let plan = SeedPlan {
+            cases,
+            unit: &at,
+            unit_open,
+        };
+        Ok(seed::seed(&db, &catalog, &plan)?)
+    })
+    .await?;
+    println!(
+        "seeded {n} cases ({unit_open} open at {unit}) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! `user`: add staff accounts, reset their passwords and disable them. Passwords come from
+//! standard input, one line, never from the command line.
+
+use clap::Subcommand;
+
+use super::common::{blocking, read_password, with_db};
+use crate::config::Settings;
+use crate::domain::contact::Email;
+use crate::domain::kind::Role;
+use crate::triage::accounts::{self, AccountError};
+
+#[derive(Subcommand)]
+pub(super) enum UserCommand {
+    /// Add a user; the password is read from standard input (one line).
+    Add {
+        #[arg(long)]
+        username: String,
+        /// The unit's code, e.g. 370983-police.
+        #[arg(long)]
+        unit: String,
+        /// handler, supervisor, dispatcher or admin.
+        #[arg(long)]
+        role: String,
+        /// The user's own e-mail address, for notices addressed to them (a supervisor's reviews).
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Set a user's password (a reset by an administrator); read from standard input (one line).
+    Password {
+        #[arg(long)]
+        username: String,
+    },
+    /// Disable a user: no more sign-in, no more API use.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+pub(super) async fn run(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
+    let (db, catalog) = with_db(settings).await?;
+    match cmd {
+        UserCommand::Add {
+            username,
+            unit,
+            role,
+            email,
+        } => {
+            let role = Role::from_code(&role).ok_or_else(|| {
+                anyhow::anyhow!("unknown role `{role}` (handler, supervisor, dispatcher, admin)")
+            })?;
+            let password = read_password().await?;
+            if let Some(e) = email.as_deref() {
+                // Checked before the account exists, so a bad address adds nothing.
+                Email::parse(e).map_err(|_| AccountError::BadEmail(e.to_owned()))?;
+            }
+            let (name, at) = (username.clone(), unit.clone());
+            blocking(move || {
+                accounts::add_user(&db, &catalog, &name, &at, role, &password)?;
+                if email.is_some() {
+                    accounts::set_email(&db, &name, email.as_deref())?;
+                }
+                Ok(())
+            })
+            .await?;
+            println!("added {username} ({role}) at {unit}");
+        }
+        UserCommand::Password { username } => {
+            let password = read_password().await?;
+            let name = username.clone();
+            blocking(move || Ok(accounts::set_password(&db, &name, &password, "cli")?)).await?;
+            println!("password set for {username}");
+        }
+        UserCommand::Disable { username } => {
+            let name = username.clone();
+            blocking(move || Ok(accounts::disable_user(&db, &name)?)).await?;
+            println!("disabled {username}");
+        }
+    }
+    Ok(())
+}
