@@ -1,13 +1,9 @@
-//! Errors in three levels: storage returns `QueryResult`; workers and start-up use `anyhow` with
-//! context; services and handlers use one [`AppError`]. It is rendered at the edge as JSON for
-//! the API ([`ApiError`]) or as a page in the visitor's language ([`crate::web::pages::PageError`]).
-//! Internal error text never reaches a client: a 500 is opaque and its cause chain is logged.
-
-use std::collections::BTreeMap;
-
-use actix_web::http::{header, StatusCode};
-use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
+//! Errors in three levels: storage returns `QueryResult` or its own [`crate::storage::StorageError`];
+//! workers and start-up use `anyhow` with context; services return one [`AppError`], which says
+//! what went wrong (a conflict names its reason) and never loses its cause: a database that
+//! cannot be reached stays "unavailable" all the way out. The web layer renders it as JSON for
+//! the API or as a page in the visitor's language ([`crate::web::error`]). Internal error text
+//! never reaches a client: a 500 is opaque and its cause chain is logged.
 
 use crate::domain::FieldErrors;
 use crate::i18n::Lang;
@@ -42,6 +38,17 @@ pub enum AppError {
     Internal(#[source] anyhow::Error),
 }
 
+impl From<crate::storage::StorageError> for AppError {
+    fn from(e: crate::storage::StorageError) -> Self {
+        use crate::storage::StorageError;
+        match e {
+            StorageError::Unavailable(e) => AppError::Unavailable(e),
+            StorageError::Query(q) => q.into(),
+            StorageError::Task(t) => AppError::Internal(anyhow::anyhow!("database task failed: {t}")),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
@@ -56,23 +63,6 @@ impl From<diesel::result::Error> for AppError {
 }
 
 impl AppError {
-    pub fn status(&self) -> StatusCode {
-        match self {
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Malformed(_) => StatusCode::BAD_REQUEST,
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Csrf | AppError::Forbidden => StatusCode::FORBIDDEN,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
     /// A stable machine-readable code for API clients.
     pub fn code(&self) -> &'static str {
         match self {
@@ -155,62 +145,5 @@ impl AppError {
             AppError::Unavailable(_) => Some(5),
             _ => None,
         }
-    }
-}
-
-/// An [`AppError`] answered as JSON: `{error: {code, message, fields}}`.
-#[derive(Debug, thiserror::Error)]
-#[error("{error}")]
-pub struct ApiError {
-    pub error: AppError,
-    pub lang: Lang,
-}
-
-#[derive(Serialize)]
-struct ApiErrorBody<'a> {
-    error: ApiErrorDetail<'a>,
-}
-
-#[derive(Serialize)]
-struct ApiErrorDetail<'a> {
-    code: &'a str,
-    message: &'a str,
-    fields: BTreeMap<String, Vec<String>>,
-}
-
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        self.error.status()
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        self.error.log();
-        let fields = match &self.error {
-            AppError::Invalid(f) => f.messages(self.lang),
-            _ => BTreeMap::new(),
-        };
-        let mut resp = HttpResponse::build(self.status_code());
-        if let Some(secs) = self.error.retry_after() {
-            resp.insert_header((header::RETRY_AFTER, secs.to_string()));
-        }
-        resp.insert_header((header::CACHE_CONTROL, "no-store"));
-        resp.json(ApiErrorBody {
-            error: ApiErrorDetail {
-                code: self.error.code(),
-                message: self.error.message(self.lang),
-                fields,
-            },
-        })
-    }
-}
-
-/// Turns a result's [`AppError`] into the API or page form.
-pub trait ErrorIn<T> {
-    fn api(self, lang: Lang) -> Result<T, ApiError>;
-}
-
-impl<T> ErrorIn<T> for Result<T, AppError> {
-    fn api(self, lang: Lang) -> Result<T, ApiError> {
-        self.map_err(|error| ApiError { error, lang })
     }
 }

@@ -17,21 +17,22 @@ use tracing_actix_web::TracingLogger;
 use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::error::AppError;
-use crate::intake;
-use crate::kiosk;
+use crate::jobs;
 use crate::limits::Limits;
 use crate::mail::Mailer;
-use crate::rating;
 use crate::routing::{Directory, Router, Rules};
+use crate::services::{self, accounts};
 use crate::sla::Sla;
-use crate::state::AppState;
 use crate::storage::connection::write_transaction;
 use crate::storage::{idempotency, migrations, reference, submissions, Db};
-use crate::telemetry::{request_id_header, PrivateRootSpan};
-use crate::triage::{self, accounts};
 use crate::vault::Vault;
+use crate::web::api as web_api;
+use crate::web::kiosk as web_kiosk;
 use crate::web::lang::{negotiate, remember_choice};
 use crate::web::pages::{self, PageError};
+use crate::web::telemetry::{request_id_header, PrivateRootSpan};
+use crate::web::AppState;
+use crate::web::{citizen, staff};
 
 pub struct Application {
     port: u16,
@@ -88,11 +89,9 @@ impl Application {
         let db = Db::connect(&settings.database)?;
         let first_admin_password = {
             let (db, catalog) = (db.clone(), catalog.clone());
-            actix_web::rt::task::spawn_blocking(move || {
-                prepare_database(&db, &catalog)?;
-                Ok::<_, anyhow::Error>(accounts::ensure_admin(&db, &catalog)?)
-            })
-            .await??
+            let prepared = (db.clone(), catalog.clone());
+            tokio::task::spawn_blocking(move || prepare_database(&prepared.0, &prepared.1)).await??;
+            accounts::ensure_admin(&db, &catalog).await?
         };
         let listener = TcpListener::bind(settings.server.bind)
             .with_context(|| format!("binding {}", settings.server.bind))?;
@@ -101,15 +100,17 @@ impl Application {
         let workers = settings.server.workers;
         let max_body = settings.server.max_body_bytes;
         let state = web::Data::new(AppState {
-            settings,
-            db,
-            catalog,
-            vault,
+            ctx: services::Context {
+                settings: Arc::new(settings),
+                db,
+                catalog,
+                vault,
+                router,
+                sla,
+                mailer,
+                queue_counts: Default::default(),
+            },
             limits,
-            router,
-            sla,
-            mailer,
-            queue_counts: Default::default(),
         });
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
@@ -118,7 +119,7 @@ impl Application {
                 .app_data(
                     web::JsonConfig::default()
                         .limit(max_body)
-                        .error_handler(intake::api::json_error),
+                        .error_handler(web_api::citizen::json_error),
                 )
                 .app_data(
                     web::FormConfig::default()
@@ -178,11 +179,11 @@ async fn housekeeping(state: web::Data<AppState>) {
     loop {
         tick.tick().await;
         state.limits.housekeeping();
-        let (today, _) = intake::service::beijing_day(chrono::Utc::now());
+        let (today, _) = services::intake::beijing_day(chrono::Utc::now());
         let day_ago = (chrono::Utc::now() - chrono::Duration::days(1)).naive_utc();
         let pruned = state
             .db
-            .write(move |conn| {
+            .write(move |conn| -> Result<_, AppError> {
                 submissions::prune_contact_quota(conn, &today)?;
                 idempotency::prune(conn, day_ago)?;
                 Ok(())
@@ -203,15 +204,10 @@ async fn sweeper(state: web::Data<AppState>) {
     let mut tick = tokio::time::interval(Duration::from_secs(secs));
     loop {
         tick.tick().await;
-        let s = state.clone();
-        let run = actix_web::rt::task::spawn_blocking(move || {
-            triage::sweeper::sweep(&s.db, &s.catalog, &s.router.directory, chrono::Utc::now())
-        })
-        .await;
-        match run {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => e.log(),
-            Err(e) => tracing::error!(error.cause = %e, "sweeper task failed"),
+        let s = &state;
+        if let Err(e) = jobs::sweeper::sweep(&s.db, &s.catalog, &s.router.directory, chrono::Utc::now()).await
+        {
+            e.log();
         }
     }
 }
@@ -258,52 +254,61 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/site.css", web::get().to(pages::stylesheet))
         .route("/healthz", web::get().to(pages::healthz))
         .route("/readyz", web::get().to(pages::readyz))
-        .route("/submit", web::get().to(intake::web::submit_form))
-        .route("/submit", web::post().to(intake::web::submit))
-        .route("/submit/receipt", web::get().to(intake::web::receipt))
-        .route("/track", web::get().to(intake::web::track_form))
-        .route("/track", web::post().to(intake::web::track))
+        .route("/submit", web::get().to(citizen::form::submit_form))
+        .route("/submit", web::post().to(citizen::form::submit))
+        .route("/submit/receipt", web::get().to(citizen::form::receipt))
+        .route("/track", web::get().to(citizen::form::track_form))
+        .route("/track", web::post().to(citizen::form::track))
         .route("/static/kiosk.js", web::get().to(pages::kiosk_script))
-        .route("/kiosk", web::get().to(kiosk::web::home))
-        .route("/kiosk", web::post().to(kiosk::web::submit))
-        .route("/kiosk/enrol", web::post().to(kiosk::web::enrol))
-        .route("/kiosk/receipt", web::get().to(kiosk::web::receipt))
-        .route("/rate/{token}", web::get().to(rating::web::rate_form))
-        .route("/rate/{token}", web::post().to(rating::web::rate))
+        .route("/kiosk", web::get().to(web_kiosk::home))
+        .route("/kiosk", web::post().to(web_kiosk::submit))
+        .route("/kiosk/enrol", web::post().to(web_kiosk::enrol))
+        .route("/kiosk/receipt", web::get().to(web_kiosk::receipt))
+        .route("/rate/{token}", web::get().to(citizen::rating::rate_form))
+        .route("/rate/{token}", web::post().to(citizen::rating::rate))
         .service(
             web::scope("/handler")
-                .wrap(from_fn(triage::session::renew))
-                .route("", web::get().to(triage::web::queue))
-                .route("/login", web::get().to(triage::web::login_form))
-                .route("/login", web::post().to(triage::web::login))
-                .route("/logout", web::post().to(triage::web::logout))
-                .route("/supervision", web::get().to(triage::web::supervision))
-                .route("/password", web::get().to(triage::password::form))
-                .route("/password", web::post().to(triage::password::change))
-                .route("/events", web::get().to(kiosk::admin::list))
-                .route("/events", web::post().to(kiosk::admin::add))
-                .route("/events/{id}/kiosks", web::post().to(kiosk::admin::add_kiosk))
-                .route("/events/{id}/visitors", web::post().to(kiosk::admin::visitors))
-                .route("/kiosks/{id}/revoke", web::post().to(kiosk::admin::revoke))
-                .route("/outbox", web::get().to(triage::outbox::page))
-                .route("/outbox/{id}/retry", web::post().to(triage::outbox::retry))
-                .route("/cases/{tracking_code}", web::get().to(triage::web::case))
-                .route("/cases/{tracking_code}/actions", web::post().to(triage::web::act)),
+                .wrap(from_fn(staff::session::renew))
+                .route("", web::get().to(staff::pages::queue))
+                .route("/login", web::get().to(staff::pages::login_form))
+                .route("/login", web::post().to(staff::pages::login))
+                .route("/logout", web::post().to(staff::pages::logout))
+                .route("/supervision", web::get().to(staff::pages::supervision))
+                .route("/password", web::get().to(staff::password::form))
+                .route("/password", web::post().to(staff::password::change))
+                .route("/events", web::get().to(staff::events::list))
+                .route("/events", web::post().to(staff::events::add))
+                .route("/events/{id}/kiosks", web::post().to(staff::events::add_kiosk))
+                .route("/events/{id}/visitors", web::post().to(staff::events::visitors))
+                .route("/kiosks/{id}/revoke", web::post().to(staff::events::revoke))
+                .route("/outbox", web::get().to(staff::outbox::page))
+                .route("/outbox/{id}/retry", web::post().to(staff::outbox::retry))
+                .route("/cases/{tracking_code}", web::get().to(staff::pages::case))
+                .route(
+                    "/cases/{tracking_code}/actions",
+                    web::post().to(staff::pages::act),
+                ),
         )
         .service(
             web::scope("/api/v1")
-                .route("/catalog", web::get().to(intake::api::catalog))
-                .route("/events/{id}/stats", web::get().to(kiosk::admin::stats))
-                .route("/submissions", web::post().to(intake::api::create_submission))
+                .route("/catalog", web::get().to(web_api::citizen::catalog))
+                .route("/events/{id}/stats", web::get().to(staff::events::stats))
+                .route(
+                    "/submissions",
+                    web::post().to(web_api::citizen::create_submission),
+                )
                 .route(
                     "/submissions/{tracking_code}",
-                    web::get().to(intake::api::get_submission),
+                    web::get().to(web_api::citizen::get_submission),
                 )
-                .route("/staff/queue", web::get().to(triage::api::queue))
-                .route("/staff/cases/{tracking_code}", web::get().to(triage::api::case))
+                .route("/staff/queue", web::get().to(web_api::staff::queue))
+                .route(
+                    "/staff/cases/{tracking_code}",
+                    web::get().to(web_api::staff::case),
+                )
                 .route(
                     "/staff/cases/{tracking_code}/actions",
-                    web::post().to(triage::api::act),
+                    web::post().to(web_api::staff::act),
                 ),
         )
         .default_service(web::to(pages::not_found));

@@ -2,11 +2,11 @@
 
 use clap::Subcommand;
 
-use super::common::{blocking, moment, with_db};
+use super::common::{moment, with_db};
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::kiosk::service::{self, EventInput};
+use crate::services::open_days::{self, EventInput};
 
 #[derive(Subcommand)]
 pub(super) enum EventCommand {
@@ -46,17 +46,16 @@ pub(super) async fn run(settings: &Settings, cmd: EventCommand) -> anyhow::Resul
                 starts_at: Some(moment(&starts)?),
                 ends_at: Some(moment(&ends)?),
             };
-            let id =
-                blocking(move || service::add_event(&db, &catalog, &input).map_err(field_errors_in_english))
-                    .await?;
+            let id = open_days::add_event(&db, &catalog, &input)
+                .await
+                .map_err(field_errors_in_english)?;
             println!("{id}");
         }
         EventCommand::List => {
-            let reader = db.clone();
-            let rows = blocking(move || Ok(service::list_events(&reader)?)).await?;
+            let rows = open_days::list_events(&db).await?;
             let mut stats = Vec::new();
             for e in &rows {
-                stats.push(service::stats(&db, e.id).await?);
+                stats.push(open_days::stats(&db, e.id).await?);
             }
             for s in stats {
                 println!(

@@ -3,9 +3,9 @@
 
 use clap::Subcommand;
 
-use super::common::{blocking, with_db};
+use super::common::with_db;
 use crate::config::Settings;
-use crate::kiosk::service;
+use crate::services::open_days;
 
 #[derive(Subcommand)]
 pub(super) enum KioskCommand {
@@ -27,14 +27,14 @@ pub(super) async fn run(settings: &Settings, cmd: KioskCommand) -> anyhow::Resul
     let (db, _) = with_db(settings).await?;
     match cmd {
         KioskCommand::Add { event, name } => {
-            let (id, code) = blocking(move || Ok(service::add_kiosk(&db, event, &name)?)).await?;
+            let (id, code) = open_days::add_kiosk(&db, event, &name).await?;
             eprintln!(
                 "kiosk {id} added to event {event}; type this enrolment code on its screen (shown once):"
             );
             println!("{code}");
         }
         KioskCommand::Revoke { id } => {
-            service::revoke(&db, id).await?;
+            open_days::revoke(&db, id).await?;
             println!("revoked kiosk {id}");
         }
     }

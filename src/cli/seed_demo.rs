@@ -4,9 +4,9 @@ use std::time::Instant;
 
 use clap::Args;
 
-use super::common::{blocking, with_db};
+use super::common::with_db;
 use crate::config::Settings;
-use crate::triage::seed::{self, SeedPlan};
+use crate::services::seed::{self, SeedPlan};
 
 #[derive(Args)]
 pub(super) struct SeedDemoArgs {
@@ -30,15 +30,12 @@ pub(super) async fn run(settings: &Settings, args: SeedDemoArgs) -> anyhow::Resu
     let started = Instant::now();
     let unit_open = unit_open.min(cases);
     let at = unit.clone();
-    let n = blocking(move || {
-        let plan = SeedPlan {
-            cases,
-            unit: &at,
-            unit_open,
-        };
-        Ok(seed::seed(&db, &catalog, &plan)?)
-    })
-    .await?;
+    let plan = SeedPlan {
+        cases,
+        unit: &at,
+        unit_open,
+    };
+    let n = seed::seed(&db, &catalog, &plan).await?;
     println!(
         "seeded {n} cases ({unit_open} open at {unit}) in {:.1} s",
         started.elapsed().as_secs_f64()

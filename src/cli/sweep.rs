@@ -5,10 +5,10 @@
 use chrono::{DateTime, Utc};
 use clap::Args;
 
-use super::common::{blocking, with_db};
+use super::common::with_db;
 use crate::config::Settings;
+use crate::jobs::sweeper;
 use crate::startup::load_router;
-use crate::triage::sweeper;
 
 #[derive(Args)]
 pub(super) struct SweepArgs {
@@ -26,7 +26,7 @@ pub(super) async fn run(settings: &Settings, args: SweepArgs) -> anyhow::Result<
     };
     let (db, catalog) = with_db(settings).await?;
     let router = load_router(settings, &catalog)?;
-    let report = blocking(move || Ok(sweeper::sweep(&db, &catalog, &router.directory, as_of)?)).await?;
+    let report = sweeper::sweep(&db, &catalog, &router.directory, as_of).await?;
     println!(
         "flagged {} overdue case(s), queued {} notice(s), closed {} unrated answer(s)",
         report.flagged, report.notices, report.closed_unrated

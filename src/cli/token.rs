@@ -2,9 +2,9 @@
 
 use clap::Subcommand;
 
-use super::common::{blocking, with_db};
+use super::common::with_db;
 use crate::config::Settings;
-use crate::triage::accounts;
+use crate::services::accounts;
 
 #[derive(Subcommand)]
 pub(super) enum TokenCommand {
@@ -19,7 +19,7 @@ pub(super) async fn run(settings: &Settings, cmd: TokenCommand) -> anyhow::Resul
     match cmd {
         TokenCommand::Create { username } => {
             let (db, _) = with_db(settings).await?;
-            let token = blocking(move || Ok(accounts::create_token(&db, &username)?)).await?;
+            let token = accounts::create_token(&db, &username).await?;
             println!("{token}");
             eprintln!("This token is shown only once. Send it as `Authorization: Bearer <token>`.");
         }

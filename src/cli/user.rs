@@ -3,11 +3,11 @@
 
 use clap::Subcommand;
 
-use super::common::{blocking, read_password, with_db};
+use super::common::{read_password, with_db};
 use crate::config::Settings;
 use crate::domain::contact::Email;
 use crate::domain::kind::Role;
-use crate::triage::accounts::{self, AccountError};
+use crate::services::accounts::{self, AccountError};
 
 #[derive(Subcommand)]
 pub(super) enum UserCommand {
@@ -54,26 +54,19 @@ pub(super) async fn run(settings: &Settings, cmd: UserCommand) -> anyhow::Result
                 // Checked before the account exists, so a bad address adds nothing.
                 Email::parse(e).map_err(|_| AccountError::BadEmail(e.to_owned()))?;
             }
-            let (name, at) = (username.clone(), unit.clone());
-            blocking(move || {
-                accounts::add_user(&db, &catalog, &name, &at, role, &password)?;
-                if email.is_some() {
-                    accounts::set_email(&db, &name, email.as_deref())?;
-                }
-                Ok(())
-            })
-            .await?;
+            accounts::add_user(&db, &catalog, &username, &unit, role, &password).await?;
+            if email.is_some() {
+                accounts::set_email(&db, &username, email.as_deref()).await?;
+            }
             println!("added {username} ({role}) at {unit}");
         }
         UserCommand::Password { username } => {
             let password = read_password().await?;
-            let name = username.clone();
-            blocking(move || Ok(accounts::set_password(&db, &name, &password, "cli")?)).await?;
+            accounts::set_password(&db, &username, &password, "cli").await?;
             println!("password set for {username}");
         }
         UserCommand::Disable { username } => {
-            let name = username.clone();
-            blocking(move || Ok(accounts::disable_user(&db, &name)?)).await?;
+            accounts::disable_user(&db, &username).await?;
             println!("disabled {username}");
         }
     }

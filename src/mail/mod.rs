@@ -4,6 +4,7 @@
 
 pub mod compose;
 pub mod notify;
+pub mod rating_link;
 pub mod transport;
 pub mod worker;
 

@@ -19,7 +19,7 @@ use super::transport::{SendError, Transport};
 use crate::config::{MailSettings, Settings};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::rating::token::{self, RatingClaim};
+use crate::mail::rating_link::{self as token, RatingClaim};
 use crate::storage::outbox::{self, OutboxRow};
 use crate::storage::Db;
 use crate::vault::Vault;
@@ -83,7 +83,9 @@ impl Mailer {
         let batch = i64::from(self.settings.batch.max(1));
         let now = Utc::now().naive_utc();
         loop {
-            let rows = db.read(move |conn| Ok(outbox::due(conn, now, batch)?)).await?;
+            let rows = db
+                .read(move |conn| Ok::<_, AppError>(outbox::due(conn, now, batch)?))
+                .await?;
             let fresh: Vec<OutboxRow> = rows.into_iter().filter(|r| seen.insert(r.id)).collect();
             if fresh.is_empty() {
                 return Ok(report);
@@ -99,7 +101,7 @@ impl Mailer {
         let until = now + Duration::seconds(i64::try_from(self.settings.lease_secs.max(1)).unwrap_or(120));
         let (id, owner) = (row.id, self.owner.clone());
         let won = db
-            .write(move |conn| Ok(outbox::claim(conn, id, &owner, now, until)?))
+            .write(move |conn| Ok::<_, AppError>(outbox::claim(conn, id, &owner, now, until)?))
             .await?;
         if !won {
             return Ok(());
@@ -120,7 +122,7 @@ impl Mailer {
         match result {
             Ok(()) => {
                 let at = Utc::now().naive_utc();
-                db.write(move |conn| Ok(outbox::mark_sent(conn, id, &owner, at)?))
+                db.write(move |conn| Ok::<_, AppError>(outbox::mark_sent(conn, id, &owner, at)?))
                     .await?;
                 report.sent += 1;
                 tracing::info!(mail = id, template = %row.template, "mail sent");
@@ -131,8 +133,10 @@ impl Mailer {
                 let retry_at: Option<NaiveDateTime> =
                     (!give_up).then(|| Utc::now().naive_utc() + self.backoff(attempts));
                 let message = e.message.clone();
-                db.write(move |conn| Ok(outbox::mark_failed(conn, id, &owner, &message, retry_at)?))
-                    .await?;
+                db.write(move |conn| {
+                    Ok::<_, AppError>(outbox::mark_failed(conn, id, &owner, &message, retry_at)?)
+                })
+                .await?;
                 if give_up {
                     report.dead += 1;
                     tracing::error!(mail = id, template = %row.template, attempts, error = %e.message, "mail is dead");

@@ -1,4 +1,9 @@
-//! The database connection over SQLite or PostgreSQL, chosen by the URL scheme.
+//! The database connection over SQLite or PostgreSQL, chosen by the URL scheme, and the manager
+//! that opens it (SQLite connections set up for durability).
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
 
 /// One connection to either backend. Queries written against it run on both.
 #[derive(diesel::MultiConnection)]
@@ -27,6 +32,58 @@ impl BackendKind {
     }
 }
 
+/// Opens connections of one backend; SQLite connections are set up for durability.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    backend: BackendKind,
+    target: String,
+    busy_timeout_ms: u64,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match self.backend {
+            BackendKind::Sqlite => {
+                let mut conn =
+                    SqliteConnection::establish(&self.target).map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {};
+                     PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = FULL;
+                     PRAGMA foreign_keys = ON;",
+                    self.busy_timeout_ms
+                ))
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+            BackendKind::Postgres => PgConnection::establish(&self.target)
+                .map(DbConn::Postgres)
+                .map_err(r2d2::Error::ConnectionError),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+impl Manager {
+    pub fn new(backend: BackendKind, target: String, busy_timeout_ms: u64) -> Manager {
+        Manager {
+            backend,
+            target,
+            busy_timeout_ms,
+        }
+    }
+}
+
 /// Runs the same diesel expression on whichever backend `conn` holds. For the few statements the
 /// portable connection cannot express (upserts: `ON CONFLICT`), both backends support as written.
 #[macro_export]
@@ -50,18 +107,18 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager};
-    type Manager = <DbConn as Connection>::TransactionManager;
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Tm = <DbConn as Connection>::TransactionManager;
     match conn {
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConn::Postgres(_) => Manager::begin_transaction(conn)?,
+        DbConn::Postgres(_) => Tm::begin_transaction(conn)?,
     }
     match f(conn) {
         Ok(value) => {
-            Manager::commit_transaction(conn)?;
+            Tm::commit_transaction(conn)?;
             Ok(value)
         }
-        Err(error) => match Manager::rollback_transaction(conn) {
+        Err(error) => match Tm::rollback_transaction(conn) {
             // The original error says more than a rollback on a connection that is already broken.
             Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
             Err(rollback) => Err(rollback.into()),

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod connection;
+pub mod error;
 pub mod events;
 pub mod idempotency;
 pub mod migrations;
@@ -17,4 +18,5 @@ pub mod submissions;
 pub mod writer;
 
 pub use connection::{BackendKind, DbConn};
+pub use error::StorageError;
 pub use pool::{run_blocking, Db};

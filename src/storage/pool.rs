@@ -7,58 +7,15 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use diesel::connection::SimpleConnection;
-use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
-use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel::r2d2::{Pool, PooledConnection};
 
+use super::connection::{write_transaction, Manager};
+use super::error::StorageError;
 use super::writer::Writer;
 use super::{BackendKind, DbConn};
 use crate::config::DatabaseSettings;
-use crate::error::AppError;
 
 pub type PooledConn = PooledConnection<Manager>;
-
-/// Opens connections of one backend; SQLite connections are set up for durability.
-#[derive(Debug, Clone)]
-pub struct Manager {
-    backend: BackendKind,
-    target: String,
-    busy_timeout_ms: u64,
-}
-
-impl ManageConnection for Manager {
-    type Connection = DbConn;
-    type Error = r2d2::Error;
-
-    fn connect(&self) -> Result<DbConn, r2d2::Error> {
-        match self.backend {
-            BackendKind::Sqlite => {
-                let mut conn =
-                    SqliteConnection::establish(&self.target).map_err(r2d2::Error::ConnectionError)?;
-                conn.batch_execute(&format!(
-                    "PRAGMA busy_timeout = {};
-                     PRAGMA journal_mode = WAL;
-                     PRAGMA synchronous = FULL;
-                     PRAGMA foreign_keys = ON;",
-                    self.busy_timeout_ms
-                ))
-                .map_err(r2d2::Error::QueryError)?;
-                Ok(DbConn::Sqlite(conn))
-            }
-            BackendKind::Postgres => PgConnection::establish(&self.target)
-                .map(DbConn::Postgres)
-                .map_err(r2d2::Error::ConnectionError),
-        }
-    }
-
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
-    }
-}
 
 /// The database: a pool, the backend it talks to, and (SQLite) the single writer.
 #[derive(Clone)]
@@ -84,11 +41,7 @@ impl Db {
             }
             BackendKind::Postgres => url.to_owned(),
         };
-        let manager = Manager {
-            backend,
-            target,
-            busy_timeout_ms: settings.timeout_ms,
-        };
+        let manager = Manager::new(backend, target, settings.timeout_ms);
         let writer = match backend {
             BackendKind::Sqlite => {
                 Some(Writer::start(manager.clone()).context("opening the write connection")?)
@@ -111,16 +64,17 @@ impl Db {
         self.backend
     }
 
-    /// A connection for synchronous callers (CLI, start-up).
-    pub fn get(&self) -> Result<PooledConn, AppError> {
-        self.pool.get().map_err(|e| AppError::Unavailable(e.into()))
+    /// A pooled connection, for blocking code already off the async threads (start-up, tests).
+    pub fn get(&self) -> Result<PooledConn, StorageError> {
+        self.pool.get().map_err(|e| StorageError::Unavailable(e.into()))
     }
 
     /// Runs `f` with a connection on a blocking thread.
-    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        E: From<StorageError> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
     {
         let db = self.clone();
         run_blocking(move || {
@@ -131,48 +85,34 @@ impl Db {
     }
 
     /// Runs `f`, which writes, as one atomic unit: if it fails, nothing it wrote remains. It is
-    /// answered only once its writes are committed.
-    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    /// answered only once its writes are committed. On SQLite the single writer runs it, grouped
+    /// with others; on PostgreSQL a pooled connection, in a transaction of its own.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        E: From<StorageError> + From<diesel::result::Error> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
     {
         match &self.writer {
-            Some(writer) => writer.submit(f).await.unwrap_or_else(|_| Err(writer_gone())),
+            Some(writer) => writer.submit(f).await.unwrap_or_else(|_| {
+                Err(StorageError::Unavailable(anyhow::anyhow!("the SQLite writer stopped")).into())
+            }),
             None => {
                 let db = self.clone();
-                run_blocking(move || (*db.get()?).transaction(f)).await
+                run_blocking(move || write_transaction(&mut *db.get()?, f)).await
             }
         }
     }
-
-    /// The synchronous form of [`Db::write`], for callers outside the async runtime.
-    pub fn write_sync<T, F>(&self, f: F) -> Result<T, AppError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
-    {
-        match &self.writer {
-            Some(writer) => writer
-                .submit(f)
-                .blocking_recv()
-                .unwrap_or_else(|_| Err(writer_gone())),
-            None => (*self.get()?).transaction(f),
-        }
-    }
-}
-
-fn writer_gone() -> AppError {
-    AppError::Unavailable(anyhow::anyhow!("the SQLite writer stopped"))
 }
 
 /// Runs blocking work (the database, password hashing) off the async threads.
-pub async fn run_blocking<T, F>(f: F) -> Result<T, AppError>
+pub async fn run_blocking<T, E, F>(f: F) -> Result<T, E>
 where
     T: Send + 'static,
-    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+    E: From<StorageError> + Send + 'static,
+    F: FnOnce() -> Result<T, E> + Send + 'static,
 {
-    actix_web::rt::task::spawn_blocking(f)
+    tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+        .map_err(|e| StorageError::Task(e.to_string()))?
 }

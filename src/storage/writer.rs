@@ -18,10 +18,9 @@ use diesel::r2d2::ManageConnection;
 use diesel::Connection;
 use tokio::sync::oneshot;
 
-use super::connection::write_transaction;
-use super::pool::Manager;
+use super::connection::{write_transaction, Manager};
+use super::error::StorageError;
 use super::DbConn;
-use crate::error::AppError;
 
 /// The most jobs one commit carries.
 pub const MAX_BATCH: usize = 256;
@@ -48,26 +47,27 @@ impl Writer {
     }
 
     /// Queues `f`; the receiver yields its result once the group holding it has committed.
-    pub fn submit<T, F>(&self, f: F) -> oneshot::Receiver<Result<T, AppError>>
+    pub fn submit<T, E, F>(&self, f: F) -> oneshot::Receiver<Result<T, E>>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        E: From<StorageError> + From<diesel::result::Error> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move |conn: Result<&mut DbConn, &str>| {
             let result = match conn {
                 // Its own savepoint: a failing job leaves nothing behind in the group.
-                Ok(conn) => conn.transaction::<T, AppError, _>(f),
-                Err(why) => Err(AppError::Unavailable(anyhow::anyhow!(
-                    "no write lock in time: {why}"
-                ))),
+                Ok(conn) => conn.transaction::<T, E, _>(f),
+                Err(why) => {
+                    Err(StorageError::Unavailable(anyhow::anyhow!("no write lock in time: {why}")).into())
+                }
             };
             Box::new(move |commit_failure: Option<&str>| {
                 let answer = match commit_failure {
                     None => result,
-                    Some(why) => Err(AppError::Unavailable(anyhow::anyhow!(
-                        "group commit failed: {why}"
-                    ))),
+                    Some(why) => {
+                        Err(StorageError::Unavailable(anyhow::anyhow!("group commit failed: {why}")).into())
+                    }
                 };
                 let _ = tx.send(answer);
             })

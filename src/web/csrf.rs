@@ -50,7 +50,7 @@ pub fn issue(req: &HttpRequest, vault: &Vault, secure: bool) -> CsrfToken {
 }
 
 /// [`issue`] with the application's vault and cookie settings.
-pub fn issue_for(req: &HttpRequest, state: &crate::state::AppState) -> CsrfToken {
+pub fn issue_for(req: &HttpRequest, state: &crate::web::AppState) -> CsrfToken {
     issue(req, &state.vault, state.settings.security.secure_cookies)
 }
 

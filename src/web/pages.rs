@@ -9,7 +9,8 @@ use super::texts::{texts, Texts};
 use crate::domain::Kind;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::state::AppState;
+use crate::web::error::HttpStatus;
+use crate::web::AppState;
 
 /// What the layout needs: the language and the link that switches it.
 pub struct Chrome {
@@ -178,7 +179,7 @@ impl<T> PageResult<T> for Result<T, AppError> {
 /// Any path nobody serves: JSON under `/api/`, a page elsewhere.
 pub async fn not_found(req: HttpRequest, lang: Lang) -> HttpResponse {
     if req.path().starts_with("/api/") {
-        crate::error::ApiError {
+        crate::web::error::ApiError {
             error: AppError::NotFound,
             lang,
         }

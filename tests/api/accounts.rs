@@ -2,9 +2,9 @@
 
 use diesel::connection::SimpleConnection;
 use minsheng::domain::kind::Role;
+use minsheng::services::accounts::{self, AccountError};
 use minsheng::startup::Application;
 use minsheng::storage::audit;
-use minsheng::triage::accounts::{self, AccountError};
 
 use crate::helpers::{hidden_value, test_settings, text_of, valid_json, Backend, TestApp, TestDb};
 use crate::on_both_backends;
@@ -18,6 +18,7 @@ async fn the_first_administrator_is_created_once(backend: Backend) {
     assert!(password.chars().count() >= accounts::MIN_PASSWORD_CHARS);
     let state = first.state();
     let admin = accounts::authenticate(&state.db, "admin", &password)
+        .await
         .unwrap()
         .expect("admin signs in");
     assert_eq!(admin.role, Role::Admin);
@@ -30,10 +31,7 @@ async fn the_first_administrator_is_created_once(backend: Backend) {
 async fn users_sign_in_and_tokens_work_until_disabled(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (db, catalog) = (&app.state.db, &app.state.catalog);
-    let db2 = db.clone();
-    let catalog2 = catalog.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        let (db, catalog) = (&db2, &catalog2);
+    let result = async {
         accounts::add_user(
             db,
             catalog,
@@ -41,7 +39,8 @@ async fn users_sign_in_and_tokens_work_until_disabled(backend: Backend) {
             "370983-police",
             Role::Handler,
             "long enough password",
-        )?;
+        )
+        .await?;
         assert!(matches!(
             accounts::add_user(
                 db,
@@ -50,7 +49,8 @@ async fn users_sign_in_and_tokens_work_until_disabled(backend: Backend) {
                 "370983-police",
                 Role::Handler,
                 "long enough password"
-            ),
+            )
+            .await,
             Err(AccountError::Taken(_))
         ));
         assert!(matches!(
@@ -61,11 +61,12 @@ async fn users_sign_in_and_tokens_work_until_disabled(backend: Backend) {
                 "370983-army",
                 Role::Handler,
                 "long enough password"
-            ),
+            )
+            .await,
             Err(AccountError::UnknownUnit(_))
         ));
         assert!(matches!(
-            accounts::add_user(db, catalog, "wang", "370983-police", Role::Handler, "short"),
+            accounts::add_user(db, catalog, "wang", "370983-police", Role::Handler, "short").await,
             Err(AccountError::WeakPassword)
         ));
         assert!(matches!(
@@ -76,19 +77,25 @@ async fn users_sign_in_and_tokens_work_until_disabled(backend: Backend) {
                 "370983-police",
                 Role::Handler,
                 "long enough password"
-            ),
+            )
+            .await,
             Err(AccountError::BadUsername)
         ));
 
-        let me = accounts::authenticate(db, "li.ming", "long enough password")?.expect("signs in");
+        let me = accounts::authenticate(db, "li.ming", "long enough password")
+            .await?
+            .expect("signs in");
         assert_eq!((me.unit.as_str(), me.role), ("370983-police", Role::Handler));
-        assert_eq!(accounts::authenticate(db, "li.ming", "wrong password")?, None);
         assert_eq!(
-            accounts::authenticate(db, "nobody", "long enough password")?,
+            accounts::authenticate(db, "li.ming", "wrong password").await?,
+            None
+        );
+        assert_eq!(
+            accounts::authenticate(db, "nobody", "long enough password").await?,
             None
         );
 
-        let token = accounts::create_token(db, "li.ming")?;
+        let token = accounts::create_token(db, "li.ming").await?;
         assert!(token.starts_with("mst_") && token.len() > 40);
         assert_eq!(
             accounts::staff_for_token(&mut db.get().unwrap(), &token)?.map(|s| s.username),
@@ -104,20 +111,19 @@ async fn users_sign_in_and_tokens_work_until_disabled(backend: Backend) {
             "only the digest is stored"
         );
 
-        accounts::disable_user(db, "li.ming")?;
+        accounts::disable_user(db, "li.ming").await?;
         assert_eq!(
-            accounts::authenticate(db, "li.ming", "long enough password")?,
+            accounts::authenticate(db, "li.ming", "long enough password").await?,
             None
         );
         assert_eq!(accounts::staff_for_token(&mut db.get().unwrap(), &token)?, None);
         assert!(matches!(
-            accounts::disable_user(db, "nobody"),
+            accounts::disable_user(db, "nobody").await,
             Err(AccountError::NoSuchUser(_))
         ));
         Ok::<_, AccountError>(())
-    })
-    .await
-    .unwrap();
+    }
+    .await;
     result.unwrap();
 }
 
@@ -217,6 +223,7 @@ async fn staff_change_their_own_password(backend: Backend) {
         }
     }
     assert!(accounts::authenticate(&app.state.db, "feicheng.handler", old)
+        .await
         .unwrap()
         .is_some());
 
@@ -226,6 +233,7 @@ async fn staff_change_their_own_password(backend: Backend) {
         .unwrap()
         .contains("密码已修改"));
     assert!(accounts::authenticate(&app.state.db, "feicheng.handler", old)
+        .await
         .unwrap()
         .is_none());
     let fresh = TestApp::new_client();

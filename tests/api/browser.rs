@@ -12,7 +12,7 @@ use std::process::Command;
 
 use chrono::{Duration, Utc};
 use minsheng::domain::kind::Role;
-use minsheng::kiosk::service::{self, EventInput};
+use minsheng::services::open_days::{self as service, EventInput};
 
 use crate::helpers::{Backend, TestApp};
 
@@ -55,11 +55,11 @@ async fn people_use_the_pages_in_a_real_browser() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     app.staff_token("feicheng.handler", "370983-police", Role::Handler)
         .await;
-    let (db, catalog) = (app.state.db.clone(), app.state.catalog.clone());
-    let code = tokio::task::spawn_blocking(move || {
+    let (db, catalog) = (&app.state.db, &app.state.catalog);
+    let code = {
         let event = service::add_event(
-            &db,
-            &catalog,
+            db,
+            catalog,
             &EventInput {
                 host_unit: "370983-police".into(),
                 title: "肥城市公安局开放日".into(),
@@ -68,11 +68,10 @@ async fn people_use_the_pages_in_a_real_browser() {
                 ends_at: Some(Utc::now() + Duration::hours(5)),
             },
         )
+        .await
         .unwrap();
-        service::add_kiosk(&db, event, "大厅一号机").unwrap().1
-    })
-    .await
-    .unwrap();
+        service::add_kiosk(db, event, "大厅一号机").await.unwrap().1
+    };
     let shots = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/target/browser"));
     let address = app.address.clone();
     let out = tokio::task::spawn_blocking(move || {

@@ -10,8 +10,8 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use minsheng::config::Settings;
 use minsheng::startup::Application;
-use minsheng::state::AppState;
 use minsheng::storage::DbConn;
+use minsheng::web::AppState;
 use reqwest::redirect::Policy;
 use secrecy::SecretString;
 use serde_json::Value;
@@ -316,15 +316,12 @@ impl TestApp {
         unit: &str,
         role: minsheng::domain::kind::Role,
     ) -> String {
-        let (db, catalog) = (self.state.db.clone(), self.state.catalog.clone());
-        let (username, unit) = (username.to_owned(), unit.to_owned());
-        tokio::task::spawn_blocking(move || {
-            use minsheng::triage::accounts;
-            accounts::add_user(&db, &catalog, &username, &unit, role, "a long enough password").unwrap();
-            accounts::create_token(&db, &username).unwrap()
-        })
-        .await
-        .unwrap()
+        use minsheng::services::accounts;
+        let (db, catalog) = (&self.state.db, &self.state.catalog);
+        accounts::add_user(db, catalog, username, unit, role, "a long enough password")
+            .await
+            .unwrap();
+        accounts::create_token(db, username).await.unwrap()
     }
 
     pub async fn staff_get(&self, token: &str, path: &str) -> reqwest::Response {

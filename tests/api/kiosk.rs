@@ -4,7 +4,7 @@
 
 use chrono::{Duration, Utc};
 use minsheng::domain::kind::Role;
-use minsheng::kiosk::service::{self, EventInput};
+use minsheng::services::open_days::{self as service, EventInput};
 use minsheng::storage::submissions;
 use serde_json::{json, Value};
 
@@ -13,11 +13,11 @@ use crate::on_both_backends;
 
 /// An open day hosted by the Feicheng police, with one kiosk; returns (event id, enrolment code).
 async fn open_day(app: &TestApp) -> (i64, String) {
-    let (db, catalog) = (app.state.db.clone(), app.state.catalog.clone());
-    tokio::task::spawn_blocking(move || {
+    let (db, catalog) = (&app.state.db, &app.state.catalog);
+    {
         let event = service::add_event(
-            &db,
-            &catalog,
+            db,
+            catalog,
             &EventInput {
                 host_unit: "370983-police".into(),
                 title: "肥城市公安局开放日".into(),
@@ -26,19 +26,18 @@ async fn open_day(app: &TestApp) -> (i64, String) {
                 ends_at: Some(Utc::now() + Duration::hours(5)),
             },
         )
+        .await
         .unwrap();
-        let (_, code) = service::add_kiosk(&db, event, "大厅一号机").unwrap();
+        let (_, code) = service::add_kiosk(db, event, "大厅一号机").await.unwrap();
         (event, code)
-    })
-    .await
-    .unwrap()
+    }
 }
 
 async fn another_kiosk(app: &TestApp, event: i64) -> String {
-    let db = app.state.db.clone();
-    tokio::task::spawn_blocking(move || service::add_kiosk(&db, event, "大厅二号机").unwrap().1)
+    service::add_kiosk(&app.state.db, event, "大厅二号机")
         .await
         .unwrap()
+        .1
 }
 
 /// A browser that enrols as a kiosk with `code`.

@@ -34,12 +34,9 @@ fn with_email(n: usize, email: &str) -> Value {
 async fn add_user(app: &TestApp, username: &str, unit: &str, role: Role, email: Option<&str>) -> String {
     let token = app.staff_token(username, unit, role).await;
     if let Some(e) = email {
-        let (db, name, e) = (app.state.db.clone(), username.to_owned(), e.to_owned());
-        tokio::task::spawn_blocking(move || {
-            minsheng::triage::accounts::set_email(&db, &name, Some(&e)).unwrap()
-        })
-        .await
-        .unwrap();
+        minsheng::services::accounts::set_email(&app.state.db, username, Some(e))
+            .await
+            .unwrap();
     }
     token
 }

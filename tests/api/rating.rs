@@ -4,9 +4,9 @@
 
 use chrono::{Duration, Utc};
 use minsheng::domain::kind::Role;
-use minsheng::rating::token::{self, RatingClaim};
+use minsheng::jobs::sweeper::sweep;
+use minsheng::mail::rating_link::{self as token, RatingClaim};
 use minsheng::storage::submissions;
-use minsheng::triage::sweeper::sweep;
 use serde_json::json;
 
 use crate::helpers::{hidden_value, text_of, valid_json, Backend, TestApp};
@@ -196,17 +196,13 @@ async fn the_sweeper_closes_answers_nobody_rated(backend: Backend) {
     let app = std::sync::Arc::new(TestApp::spawn(backend).await);
     let (code, key) = answered(&app, 1).await;
     let run = |days: i64| {
-        let a = app.clone();
-        tokio::task::spawn_blocking(move || {
-            let s = &a.state;
-            sweep(
-                &s.db,
-                &s.catalog,
-                &s.router.directory,
-                Utc::now() + Duration::days(days),
-            )
-            .unwrap()
-        })
+        let s = &app.state;
+        sweep(
+            &s.db,
+            &s.catalog,
+            &s.router.directory,
+            Utc::now() + Duration::days(days),
+        )
     };
     assert_eq!(run(1).await.unwrap().closed_unrated, 0, "still inside the window");
     assert_eq!(run(16).await.unwrap().closed_unrated, 1);

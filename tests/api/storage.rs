@@ -144,15 +144,15 @@ async fn a_failing_write_leaves_nothing_and_spares_its_neighbours(backend: Backe
     let app = TestApp::spawn(backend).await;
     let db = &app.state.db;
     // Today, so that housekeeping (which forgets past days) leaves the rows alone.
-    let (today, _) = minsheng::intake::service::beijing_day(chrono::Utc::now());
+    let (today, _) = minsheng::services::intake::beijing_day(chrono::Utc::now());
     let (day_good, day_bad) = (today.clone(), today);
     // On SQLite the first job holds the writer while the next two queue up and share one commit.
     let (slow, good, bad) = tokio::join!(
         db.write(|_| {
             std::thread::sleep(std::time::Duration::from_millis(200));
-            Ok(())
+            Ok::<_, AppError>(())
         }),
-        db.write(move |c| Ok(take_contact_quota(c, "good", &day_good, 5)?)),
+        db.write(move |c| Ok::<_, AppError>(take_contact_quota(c, "good", &day_good, 5)?)),
         db.write(move |c| {
             take_contact_quota(c, "bad", &day_bad, 5)?;
             Err::<bool, _>(AppError::NotFound)

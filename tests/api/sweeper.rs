@@ -3,14 +3,14 @@
 
 use chrono::{Duration, Utc};
 use minsheng::domain::kind::Role;
+use minsheng::jobs::sweeper::{sweep, SweepReport};
 use minsheng::storage::outbox;
-use minsheng::triage::sweeper::{sweep, SweepReport};
 use serde_json::{json, Value};
 
 use crate::helpers::{valid_json, Backend, TestApp};
 use crate::on_both_backends;
 
-fn run(app: &TestApp, days_ahead: i64) -> SweepReport {
+async fn run(app: &TestApp, days_ahead: i64) -> SweepReport {
     let s = &app.state;
     sweep(
         &s.db,
@@ -18,11 +18,8 @@ fn run(app: &TestApp, days_ahead: i64) -> SweepReport {
         &s.router.directory,
         Utc::now() + Duration::days(days_ahead),
     )
+    .await
     .unwrap()
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(f).await.unwrap()
 }
 
 async fn each_deadline_is_flagged_once(backend: Backend) {
@@ -33,13 +30,9 @@ async fn each_deadline_is_flagged_once(backend: Backend) {
     let (code, _) = app.submit(&valid_json(1)).await;
 
     let a = app.clone();
-    assert_eq!(
-        blocking(move || run(&a, 0)).await,
-        SweepReport::default(),
-        "not late yet"
-    );
+    assert_eq!(run(&a, 0).await, SweepReport::default(), "not late yet");
     let a = app.clone();
-    let first = blocking(move || run(&a, 16)).await;
+    let first = run(&a, 16).await;
     assert_eq!(
         first,
         SweepReport {
@@ -50,13 +43,13 @@ async fn each_deadline_is_flagged_once(backend: Backend) {
     );
     let a = app.clone();
     assert_eq!(
-        blocking(move || run(&a, 16)).await,
+        run(&a, 16).await,
         SweepReport::default(),
         "a second run changes nothing"
     );
     let a = app.clone();
     assert_eq!(
-        blocking(move || run(&a, 40)).await,
+        run(&a, 40).await,
         SweepReport::default(),
         "nor a later one, same deadline"
     );
@@ -101,9 +94,9 @@ async fn each_deadline_is_flagged_once(backend: Backend) {
         .await;
     assert_eq!(resp.status(), 200);
     let a = app.clone();
-    assert_eq!(blocking(move || run(&a, 45)).await.flagged, 0);
+    assert_eq!(run(&a, 45).await.flagged, 0);
     let a = app.clone();
-    assert_eq!(blocking(move || run(&a, 52)).await.flagged, 1);
+    assert_eq!(run(&a, 52).await.flagged, 1);
     assert_eq!(
         app.with_db(|c| minsheng::storage::audit::verify(c).unwrap())
             .first_broken,
@@ -117,7 +110,7 @@ async fn two_sweepers_never_process_a_case_twice(backend: Backend) {
         app.submit(&valid_json(n)).await;
     }
     let (a, b) = (app.clone(), app.clone());
-    let (x, y) = tokio::join!(blocking(move || run(&a, 20)), blocking(move || run(&b, 20)));
+    let (x, y) = tokio::join!(run(&a, 20), run(&b, 20));
     assert_eq!(x.flagged + y.flagged, 30, "{x:?} {y:?}");
     assert_eq!(x.notices + y.notices, 60);
     let notices = app

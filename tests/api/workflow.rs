@@ -18,7 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use minsheng::domain::case::{check, Action, CaseFacts, Extension, Reach, Refusal};
 use minsheng::domain::kind::{Kind, Role, State};
-use minsheng::rating::token::{self, RatingClaim};
+use minsheng::mail::rating_link::{self as token, RatingClaim};
 use minsheng::routing::Directory;
 use minsheng::storage::schema::submissions as s;
 use minsheng::storage::submissions::SubmissionRow;
@@ -111,7 +111,7 @@ impl Sim {
         eprintln!("workflow simulation on {backend:?}: seed {seed} (replay with MINSHENG_SIM_SEED={seed})");
         let app = TestApp::spawn(backend).await;
         let dir = app.state.router.directory.clone();
-        let password_hash = minsheng::triage::accounts::hash_password("a long enough password").unwrap();
+        let password_hash = minsheng::services::accounts::hash_password("a long enough password").unwrap();
         Sim {
             app,
             dir,
@@ -148,12 +148,9 @@ impl Sim {
             )
             .unwrap()
         });
-        let db = self.app.state.db.clone();
-        let token = tokio::task::spawn_blocking(move || {
-            minsheng::triage::accounts::create_token(&db, &username).unwrap()
-        })
-        .await
-        .unwrap();
+        let token = minsheng::services::accounts::create_token(&self.app.state.db, &username)
+            .await
+            .unwrap();
         self.tokens.insert(actor.clone(), token.clone());
         token
     }
@@ -472,17 +469,14 @@ impl Sim {
 
     /// The sweeper, run as if `days` from now.
     async fn sweep(&self, days: i64) {
-        let state = self.app.state.clone();
-        tokio::task::spawn_blocking(move || {
-            minsheng::triage::sweeper::sweep(
-                &state.db,
-                &state.catalog,
-                &state.router.directory,
-                Utc::now() + Duration::days(days),
-            )
-        })
+        let state = &self.app.state;
+        minsheng::jobs::sweeper::sweep(
+            &state.db,
+            &state.catalog,
+            &state.router.directory,
+            Utc::now() + Duration::days(days),
+        )
         .await
-        .unwrap()
         .unwrap_or_else(|e| panic!("sweep: {e}"));
     }
 

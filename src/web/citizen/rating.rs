@@ -9,17 +9,17 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::service::{self, Answer, Rated, Rating};
-use super::token::{self, RatingClaim, TokenError};
 use crate::catalog::Named;
 use crate::domain::{FieldErrors, Problem};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::mail::compose::outcome_label;
-use crate::state::AppState;
+use crate::mail::rating_link::{self as token, RatingClaim, TokenError};
+use crate::services::rating::{self as service, Answer, Rated, Rating};
 use crate::web::csrf;
 use crate::web::pages::{render_private, Chrome, PageError, PageResult};
 use crate::web::texts::{texts, Texts};
+use crate::web::AppState;
 
 pub struct RatingTexts {
     pub title: &'static str,
@@ -289,7 +289,7 @@ pub async fn rate(
             draft,
         ));
     };
-    match service::rate(state.clone(), claim.clone(), rating, comment).await {
+    match service::rate(&state, claim.clone(), rating, comment).await {
         Ok(done) => {
             let message = match done {
                 Rated::Closed => r.thanks_closed,

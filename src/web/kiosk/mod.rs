@@ -12,21 +12,22 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::service::{self, Device};
 use crate::catalog::Named;
 use crate::domain::{Channel, FieldErrors, NewSubmission, Origin};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::intake::service::{earlier_answer, submit_once, Idempotency};
-use crate::intake::web::{
+use crate::services::intake::{earlier_answer, submit_once, Idempotency};
+use crate::services::open_days::{self as service, Device};
+use crate::web::citizen::form::{
     fingerprint, receipt_removal, submit_page, take_receipt, to_receipt, KioskForm, KioskReceipt,
     ReceiptPage, SubmitForm,
 };
-use crate::state::AppState;
-use crate::triage::session::SignedIn;
 use crate::web::csrf;
+use crate::web::error::HttpStatus;
 use crate::web::pages::{render_private, set_retry_after, Chrome, PageError, PageResult};
+use crate::web::staff::session::SignedIn;
 use crate::web::texts::{texts, Texts};
+use crate::web::AppState;
 
 const DEVICE_COOKIE: &str = "ms_kiosk";
 const RECEIPT_COOKIE: &str = "ms_kiosk_receipt";
@@ -161,7 +162,7 @@ fn form_page(
     errors: &FieldErrors,
     banner: Option<String>,
     staff: Option<String>,
-) -> (crate::intake::web::SubmitPage, csrf::CsrfToken) {
+) -> (crate::web::citizen::form::SubmitPage, csrf::CsrfToken) {
     let token = csrf::issue_for(req, state);
     let idempotency_key = if form.idempotency_key.is_empty() {
         uuid::Uuid::new_v4().to_string()

@@ -42,7 +42,7 @@ fn text(errors: &mut FieldErrors, field: &str, value: &str) -> Option<String> {
 }
 
 /// Adds an event; returns its id. Every field's problem is reported at once.
-pub fn add_event(db: &Db, catalog: &Catalog, input: &EventInput) -> Result<i64, AppError> {
+pub async fn add_event(db: &Db, catalog: &Catalog, input: &EventInput) -> Result<i64, AppError> {
     let mut errors = FieldErrors::default();
     if catalog.unit(&input.host_unit).is_none() {
         errors.add("host_unit", Problem::UnknownUnit);
@@ -62,7 +62,7 @@ pub fn add_event(db: &Db, catalog: &Catalog, input: &EventInput) -> Result<i64, 
         input.ends_at.unwrap_or_default().naive_utc(),
     );
     let host = input.host_unit.clone();
-    db.write_sync(move |conn| {
+    db.write(move |conn| -> Result<_, AppError> {
         Ok(events::insert(
             conn,
             &NewEvent {
@@ -75,32 +75,35 @@ pub fn add_event(db: &Db, catalog: &Catalog, input: &EventInput) -> Result<i64, 
             },
         )?)
     })
+    .await
 }
 
-pub fn list_events(db: &Db) -> Result<Vec<EventRow>, AppError> {
-    let mut conn = db.get()?;
-    Ok(events::list(&mut conn)?)
+pub async fn list_events(db: &Db) -> Result<Vec<EventRow>, AppError> {
+    db.read(|conn| -> Result<_, AppError> { Ok(events::list(conn)?) })
+        .await
 }
 
 /// Adds a kiosk to an event; returns its id and the one-time enrolment code.
-pub fn add_kiosk(db: &Db, event_id: i64, name: &str) -> Result<(i64, String), AppError> {
+pub async fn add_kiosk(db: &Db, event_id: i64, name: &str) -> Result<(i64, String), AppError> {
     let mut errors = FieldErrors::default();
     let name = text(&mut errors, "name", name);
     errors.into_result().map_err(AppError::Invalid)?;
     let code = EnrolmentCode::generate();
     let (hash, name) = (code.hash(), name.unwrap_or_default());
-    let id = db.write_sync(move |conn| {
-        if events::find(conn, event_id)?.is_none() {
-            return Err(AppError::NotFound);
-        }
-        Ok(events::insert_kiosk(
-            conn,
-            event_id,
-            &name,
-            &hash,
-            Utc::now().naive_utc(),
-        )?)
-    })?;
+    let id = db
+        .write(move |conn| -> Result<_, AppError> {
+            if events::find(conn, event_id)?.is_none() {
+                return Err(AppError::NotFound);
+            }
+            Ok(events::insert_kiosk(
+                conn,
+                event_id,
+                &name,
+                &hash,
+                Utc::now().naive_utc(),
+            )?)
+        })
+        .await?;
     Ok((id, code.reveal()))
 }
 
@@ -112,7 +115,7 @@ pub async fn enrol(db: &Db, code: &str) -> Result<Option<String>, AppError> {
     let secret = device_secret();
     let (enrol_hash, credential_hash) = (code.hash(), secret_digest(&secret));
     let id = db
-        .write(move |conn| {
+        .write(move |conn| -> Result<_, AppError> {
             Ok(events::enrol(
                 conn,
                 &enrol_hash,
@@ -138,13 +141,15 @@ pub struct Device {
 pub async fn device(db: &Db, credential: &str) -> Result<Option<Device>, AppError> {
     let hash = secret_digest(credential);
     let found = db
-        .read(move |conn| Ok(events::kiosk_by_credential(conn, &hash)?))
+        .read(move |conn| Ok::<_, AppError>(events::kiosk_by_credential(conn, &hash)?))
         .await?;
     Ok(found.map(|(kiosk, event)| Device { kiosk, event }))
 }
 
 pub async fn revoke(db: &Db, kiosk_id: i64) -> Result<(), AppError> {
-    let found = db.write(move |conn| Ok(events::revoke(conn, kiosk_id)?)).await?;
+    let found = db
+        .write(move |conn| Ok::<_, AppError>(events::revoke(conn, kiosk_id)?))
+        .await?;
     if !found {
         return Err(AppError::NotFound);
     }
@@ -160,7 +165,7 @@ pub async fn add_visitors(db: &Db, event_id: i64, n: i32) -> Result<(), AppError
         return Err(AppError::Invalid(e));
     }
     let found = db
-        .write(move |conn| Ok(events::add_visitors(conn, event_id, n)?))
+        .write(move |conn| Ok::<_, AppError>(events::add_visitors(conn, event_id, n)?))
         .await?;
     if found {
         Ok(())
@@ -195,7 +200,7 @@ fn utc(at: NaiveDateTime) -> DateTime<Utc> {
 
 pub async fn stats(db: &Db, event_id: i64) -> Result<EventStats, AppError> {
     let (event, tallies, kiosks) = db
-        .read(move |conn| {
+        .read(move |conn| -> Result<_, AppError> {
             let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
             Ok((
                 event,
@@ -236,5 +241,6 @@ pub async fn stats(db: &Db, event_id: i64) -> Result<EventStats, AppError> {
 }
 
 pub async fn kiosks_of(db: &Db, event_id: i64) -> Result<Vec<KioskRow>, AppError> {
-    db.read(move |conn| Ok(events::kiosks_of(conn, event_id)?)).await
+    db.read(move |conn| Ok::<_, AppError>(events::kiosks_of(conn, event_id)?))
+        .await
 }

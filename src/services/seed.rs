@@ -24,7 +24,7 @@ pub struct SeedPlan<'a> {
 }
 
 /// Inserts the cases; returns how many.
-pub fn seed(db: &Db, catalog: &Catalog, plan: &SeedPlan<'_>) -> Result<usize, AppError> {
+pub async fn seed(db: &Db, catalog: &Catalog, plan: &SeedPlan<'_>) -> Result<usize, AppError> {
     if catalog.unit(plan.unit).is_none() {
         return Err(AppError::Malformed(format!("unknown unit `{}`", plan.unit)));
     }
@@ -74,21 +74,24 @@ pub fn seed(db: &Db, catalog: &Catalog, plan: &SeedPlan<'_>) -> Result<usize, Ap
                 }
             })
             .collect();
-        db.write_sync(move |conn| {
+        db.write(move |conn| -> Result<_, AppError> {
             let borrowed: Vec<NewSubmissionRow<'_>> = rows.iter().map(OwnedRow::borrow).collect();
             Ok(submissions::insert_many(conn, &borrowed)?)
-        })?;
+        })
+        .await?;
         done += n;
     }
     // Fresh statistics after a bulk load, so the planner knows what the table now holds (and, on
     // PostgreSQL, the vacuum that autovacuum would otherwise start in the middle of a measurement).
-    let mut conn = db.get()?;
-    let sql = match db.backend() {
-        BackendKind::Sqlite => "ANALYZE",
-        BackendKind::Postgres => "VACUUM ANALYZE submissions",
-    };
-    diesel::connection::SimpleConnection::batch_execute(&mut *conn, sql)
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let backend = db.backend();
+    db.read(move |conn| -> Result<_, AppError> {
+        let sql = match backend {
+            BackendKind::Sqlite => "ANALYZE",
+            BackendKind::Postgres => "VACUUM ANALYZE submissions",
+        };
+        Ok(diesel::connection::SimpleConnection::batch_execute(conn, sql)?)
+    })
+    .await?;
     Ok(done)
 }
 

@@ -11,16 +11,17 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use super::service::{self, beijing_time, CaseStatus};
 use crate::catalog::Named;
 use crate::domain::{Channel, FieldErrors, Kind, NewSubmission, SubmissionInput, TrackingCode};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::state::AppState;
+use crate::services::intake::{self as service, beijing_time, CaseStatus};
 use crate::web::client::ClientIp;
 use crate::web::csrf;
+use crate::web::error::HttpStatus;
 use crate::web::pages::{render_private, set_retry_after, Chrome, PageError, PageResult};
 use crate::web::texts::{state_label, texts, Texts};
+use crate::web::AppState;
 
 const RECEIPT_COOKIE: &str = "ms_receipt";
 const RECEIPT_PATH: &str = "/submit/receipt";

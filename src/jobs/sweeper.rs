@@ -26,7 +26,7 @@ pub struct SweepReport {
 }
 
 /// Sweeps as if at `as_of` (normally now; `minsheng sweep --as-of` replays another moment).
-pub fn sweep(
+pub async fn sweep(
     db: &Db,
     catalog: &Catalog,
     dir: &Directory,
@@ -39,8 +39,10 @@ pub fn sweep(
     // moving under us.
     for _ in 0..10_000 {
         let candidates = {
-            let mut conn = db.get()?;
-            submissions::overdue_candidates(&mut conn, at, PAGE)?
+            db.read(move |conn| -> Result<_, AppError> {
+                Ok(submissions::overdue_candidates(conn, at, PAGE)?)
+            })
+            .await?
         };
         if candidates.is_empty() {
             break;
@@ -60,37 +62,39 @@ pub fn sweep(
                 .filter_map(|u| notify::unit_mail(catalog, &dir.units[u].code, &data))
                 .collect();
             let deadline = data.deadline.clone();
-            let outcome = db.write_sync(move |conn| {
-                if !submissions::claim_overdue(conn, case.id, due, at)? {
-                    return Ok(None);
-                }
-                submissions::record_event(
-                    conn,
-                    &case.tracking_code,
-                    &NewEventRow {
-                        submission_id: case.id,
-                        at,
-                        action: "overdue",
-                        state: &case.state,
-                        note: Some("已超过办理期限，已督办。"),
-                        note_en: Some("Past its deadline; now under supervision."),
-                        public: true,
-                        actor: None,
-                        reason: Some(&format!("deadline {deadline}")),
-                    },
-                )?;
-                for (address, data) in &mails {
-                    notify::to_unit_address(conn, address, MailKind::OverdueNotice, data, at)?;
-                }
-                Ok(Some(mails.len()))
-            })?;
+            let outcome = db
+                .write(move |conn| -> Result<_, AppError> {
+                    if !submissions::claim_overdue(conn, case.id, due, at)? {
+                        return Ok(None);
+                    }
+                    submissions::record_event(
+                        conn,
+                        &case.tracking_code,
+                        &NewEventRow {
+                            submission_id: case.id,
+                            at,
+                            action: "overdue",
+                            state: &case.state,
+                            note: Some("已超过办理期限，已督办。"),
+                            note_en: Some("Past its deadline; now under supervision."),
+                            public: true,
+                            actor: None,
+                            reason: Some(&format!("deadline {deadline}")),
+                        },
+                    )?;
+                    for (address, data) in &mails {
+                        notify::to_unit_address(conn, address, MailKind::OverdueNotice, data, at)?;
+                    }
+                    Ok(Some(mails.len()))
+                })
+                .await?;
             if let Some(notices) = outcome {
                 report.flagged += 1;
                 report.notices += notices;
             }
         }
     }
-    report.closed_unrated = crate::rating::service::close_unrated(db, as_of)?;
+    report.closed_unrated = crate::services::rating::close_unrated(db, as_of).await?;
     if report.flagged > 0 || report.closed_unrated > 0 {
         tracing::info!(
             flagged = report.flagged,

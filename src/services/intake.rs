@@ -6,13 +6,13 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::Connection;
 use sha2::{Digest, Sha256};
 
+use super::Context;
 use crate::domain::calendar::beijing;
 use crate::domain::{AccessKey, NewSubmission, State, TrackingCode};
 use crate::error::AppError;
+use crate::mail::rating_link::{self as token, RatingClaim};
 use crate::mail::{notify, MailData, MailKind};
-use crate::rating::token::{self, RatingClaim};
 use crate::routing::{Facts, Outcome};
-use crate::state::AppState;
 use crate::storage::submissions::{self, NewEventRow, NewSubmissionRow};
 use crate::storage::{idempotency, ratings};
 
@@ -122,7 +122,7 @@ const CODE_ATTEMPTS: usize = 3;
 
 /// Stores and routes a valid submission. Returns only after the submission, its routing and its
 /// first events are committed together; a per-contact quota refusal or any failure stores nothing.
-pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, AppError> {
+pub async fn submit(state: &Context, cmd: NewSubmission) -> Result<Receipt, AppError> {
     submit_once(state, cmd, None).await
 }
 
@@ -131,7 +131,7 @@ pub async fn submit(state: &AppState, cmd: NewSubmission) -> Result<Receipt, App
 /// refused.
 #[tracing::instrument(skip_all, fields(kind = %cmd.kind, channel = %cmd.channel))]
 pub async fn submit_once(
-    state: &AppState,
+    state: &Context,
     cmd: NewSubmission,
     idem: Option<Idempotency>,
 ) -> Result<Receipt, AppError> {
@@ -143,7 +143,7 @@ pub async fn submit_once(
     } else {
         Some(serde_json::to_vec(&cmd.reporter).map_err(|e| AppError::Internal(e.into()))?)
     };
-    let limit = i32::try_from(state.limits.contact_per_day).unwrap_or(i32::MAX);
+    let limit = i32::try_from(state.settings.limits.contact_per_day).unwrap_or(i32::MAX);
     let has_email = cmd.reporter.email.is_some();
     let limits = state.sla.for_kind(cmd.kind);
     let accept_deadline = state
@@ -170,7 +170,7 @@ pub async fn submit_once(
         let (catalog, vault) = (state.catalog.clone(), state.vault.clone());
         let stored = state
             .db
-            .write(move |conn| {
+            .write(move |conn| -> Result<_, AppError> {
                 conn.transaction::<_, AppError, _>(|conn| {
                     if submissions::tracking_code_exists(conn, &code_text)? {
                         return Ok(None);
@@ -340,11 +340,11 @@ pub async fn submit_once(
 
 /// The stored answer to an earlier request with this key, if there is one (a read only: it
 /// claims nothing). Lets a retry be answered before anything else, limits included.
-pub async fn earlier_answer(state: &AppState, idem: &Idempotency) -> Result<Option<Receipt>, AppError> {
+pub async fn earlier_answer(state: &Context, idem: &Idempotency) -> Result<Option<Receipt>, AppError> {
     let (scope, key) = (idem.scope.clone(), idem.key.clone());
     let found = state
         .db
-        .read(move |conn| Ok(idempotency::find(conn, &scope, &key)?))
+        .read(move |conn| Ok::<_, AppError>(idempotency::find(conn, &scope, &key)?))
         .await?;
     match found {
         Some((hash, _)) if hash != idem.request_hash => Err(AppError::IdempotencyKeyReused),
@@ -354,7 +354,7 @@ pub async fn earlier_answer(state: &AppState, idem: &Idempotency) -> Result<Opti
 }
 
 /// The first request's answer, opened for a retry.
-fn replayed(state: &AppState, sealed: &[u8], idem: &Idempotency) -> Result<Receipt, AppError> {
+fn replayed(state: &Context, sealed: &[u8], idem: &Idempotency) -> Result<Receipt, AppError> {
     let broken = || AppError::Internal(anyhow::anyhow!("a stored idempotent answer does not open"));
     let plain = state.vault.open(sealed, &idem.context()).map_err(|_| broken())?;
     let a: StoredAnswer = serde_json::from_slice(&plain).map_err(|_| broken())?;
@@ -370,7 +370,7 @@ fn replayed(state: &AppState, sealed: &[u8], idem: &Idempotency) -> Result<Recei
 
 /// Looks a submission up for its citizen. An unknown code and a wrong key are the same
 /// `NotFound`, so the answer reveals nothing about which codes exist.
-pub async fn status(state: &AppState, code: &str, key: &str) -> Result<CaseStatus, AppError> {
+pub async fn status(state: &Context, code: &str, key: &str) -> Result<CaseStatus, AppError> {
     let code = TrackingCode::parse(code);
     let key = AccessKey::parse(key);
     let (Some(code), Some(key)) = (code, key) else {
@@ -379,7 +379,7 @@ pub async fn status(state: &AppState, code: &str, key: &str) -> Result<CaseStatu
     let vault = state.vault.clone();
     state
         .db
-        .read(move |conn| {
+        .read(move |conn| -> Result<_, AppError> {
             let row = submissions::find_by_code(conn, &code.display())?.ok_or(AppError::NotFound)?;
             if !key.matches(&row.access_key_hash) {
                 return Err(AppError::NotFound);

@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 
 use super::accounts::Staff;
+use super::Context;
 use crate::domain::calendar::beijing;
 use crate::domain::case::{check, Action, CaseFacts, Extension, Outcome, Reach, Refusal};
 use crate::domain::kind::{Kind, Role, State};
@@ -18,7 +19,6 @@ use crate::domain::{FieldErrors, Problem, Reporter, TrackingCode};
 use crate::error::AppError;
 use crate::mail::{notify, MailData, MailKind};
 use crate::routing::{guard, Directory, Holder, Subject};
-use crate::state::AppState;
 use crate::storage::submissions::{self, CaseChanges, NewEventRow, SubmissionRow};
 use crate::storage::DbConn;
 
@@ -160,7 +160,7 @@ fn facts(row: &SubmissionRow) -> Result<CaseFacts, AppError> {
 /// The shared pieces the functions below need inside a blocking database closure.
 #[derive(Clone)]
 struct Ctx {
-    state: actix_web::web::Data<AppState>,
+    state: Context,
     staff: Arc<Staff>,
 }
 
@@ -239,18 +239,14 @@ fn build_view(ctx: &Ctx, conn: &mut DbConn, row: SubmissionRow, reveal: bool) ->
 }
 
 /// The case as `staff` may see it; a case outside their reach is `NotFound`.
-pub async fn view(
-    state: actix_web::web::Data<AppState>,
-    staff: Staff,
-    code: String,
-) -> Result<CaseView, AppError> {
+pub async fn view(state: &Context, staff: Staff, code: String) -> Result<CaseView, AppError> {
     let ctx = Ctx {
         state: state.clone(),
         staff: Arc::new(staff),
     };
     state
         .db
-        .read(move |conn| {
+        .read(move |conn| -> Result<_, AppError> {
             let row = load(conn, &code)?;
             if reach(&ctx.state.router.directory, &ctx.staff, &row) == Reach::Outside {
                 return Err(AppError::NotFound);
@@ -380,7 +376,7 @@ fn validate(action: Action, req: &ActionRequest, max_extension_days: u32) -> Res
 /// Performs an action on a case and returns the case as it is afterwards.
 #[tracing::instrument(skip_all, fields(case = %code, action = %req.action))]
 pub async fn act(
-    state: actix_web::web::Data<AppState>,
+    state: &Context,
     staff: Staff,
     code: String,
     req: ActionRequest,
@@ -821,11 +817,7 @@ fn scope_codes(dir: &Directory, staff: &Staff) -> Vec<String> {
 }
 
 /// One page of `staff`'s queue, nearest deadline first, with counts per state.
-pub async fn queue(
-    state: actix_web::web::Data<AppState>,
-    staff: Staff,
-    params: QueueParams,
-) -> Result<QueuePage, AppError> {
+pub async fn queue(state: &Context, staff: Staff, params: QueueParams) -> Result<QueuePage, AppError> {
     let after = match params.cursor.as_deref() {
         Some(c) => Some(decode_cursor(c).ok_or_else(|| AppError::Malformed("bad cursor".into()))?),
         None => None,
@@ -836,7 +828,7 @@ pub async fn queue(
     let cached = state.queue_counts.get(&cache_key);
     let page = state
         .db
-        .read(move |conn| {
+        .read(move |conn| -> Result<_, AppError> {
             let now = Utc::now();
             let scope = if dispatch {
                 submissions::QueueScope::Dispatch(&codes)

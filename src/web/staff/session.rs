@@ -15,12 +15,12 @@ use base64::Engine;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use super::accounts::Staff;
 use crate::domain::kind::Role;
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::services::accounts::Staff;
 use crate::storage::accounts;
 use crate::vault::Vault;
+use crate::web::AppState;
 
 pub const COOKIE: &str = "ms_staff";
 const CONTEXT: &[u8] = b"staff-session";

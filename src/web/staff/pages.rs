@@ -7,8 +7,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::accounts::{self, Staff};
-use super::cases::{self, ActionRequest, CaseView, QueueParams};
 use super::session::{self, SignedIn};
 use super::texts::{action_label, staff_texts, StaffTexts};
 use crate::catalog::Named;
@@ -16,12 +14,15 @@ use crate::domain::case::{Action, Outcome};
 use crate::domain::kind::{Channel, Kind, Role, State};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::intake::service::beijing_time;
-use crate::state::AppState;
+use crate::services::accounts::{self, Staff};
+use crate::services::cases::{self, ActionRequest, CaseView, QueueParams};
+use crate::services::intake::beijing_time;
 use crate::web::client::ClientIp;
 use crate::web::csrf;
+use crate::web::error::HttpStatus;
 use crate::web::pages::{render_private, set_retry_after, Chrome, PageError, PageResult};
 use crate::web::texts::{state_label, texts, Texts};
+use crate::web::AppState;
 
 /// Who is signed in, for the page header.
 pub struct Me {
@@ -117,10 +118,8 @@ pub async fn login(
     if let Err(e) = state.limits.check_login(client.0, &username) {
         return Ok(again(e.status(), e.message(lang), e.retry_after()));
     }
-    let (db, name, password) = (state.db.clone(), username.clone(), form.password.clone());
-    let staff = actix_web::rt::task::spawn_blocking(move || accounts::authenticate(&db, &name, &password))
+    let staff = accounts::authenticate(&state.db, &username, &form.password)
         .await
-        .map_err(|e| PageError::new(AppError::Internal(anyhow::anyhow!("{e}")), lang))?
         .page(lang)?;
     match staff {
         Some(staff) => {
@@ -263,7 +262,7 @@ async fn queue_page(
         cursor: non_empty(&form.cursor),
     };
     let s = staff_texts(lang);
-    let page = cases::queue(state.clone(), staff.clone(), params.clone())
+    let page = cases::queue(&state, staff.clone(), params.clone())
         .await
         .page(lang)?;
     let catalog = &state.catalog;
@@ -567,7 +566,7 @@ pub async fn case(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let token = csrf::issue_for(&req, &state);
-    let view = cases::view(state.clone(), staff.0.clone(), path.into_inner())
+    let view = cases::view(&state, staff.0.clone(), path.into_inner())
         .await
         .page(lang)?;
     let page = case_page(&state, lang, &staff.0, view, token.token.clone(), None, None);
@@ -613,7 +612,7 @@ pub async fn act(
         note: non_empty(&form.note),
     };
     let token = csrf::issue_for(&req, &state);
-    match cases::act(state.clone(), staff.0.clone(), code.clone(), request.clone()).await {
+    match cases::act(&state, staff.0.clone(), code.clone(), request.clone()).await {
         // The revealed identity is shown in this answer only; nothing is redirected or cached.
         Ok(view) if request.action == Action::RevealIdentity.code() => {
             let page = case_page(&state, lang, &staff.0, view, token.token.clone(), None, None);
@@ -625,9 +624,7 @@ pub async fn act(
         Err(AppError::NotFound) => Err(PageError::new(AppError::NotFound, lang)),
         Err(e @ (AppError::Invalid(_) | AppError::Forbidden | AppError::Conflict(_))) => {
             // The page again, with the message and what was typed.
-            let view = cases::view(state.clone(), staff.0.clone(), code)
-                .await
-                .page(lang)?;
+            let view = cases::view(&state, staff.0.clone(), code).await.page(lang)?;
             let page = case_page(
                 &state,
                 lang,

@@ -6,15 +6,15 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use super::token::RatingClaim;
+use super::Context;
 use crate::catalog::Catalog;
 use crate::domain::text::normalize_optional;
 use crate::domain::{FieldErrors, Kind, Problem, State};
 use crate::error::AppError;
+use crate::mail::rating_link::RatingClaim;
 use crate::mail::{notify, MailData, MailKind};
 use crate::routing::guard::{self, Placed};
 use crate::routing::{Directory, Subject};
-use crate::state::AppState;
 use crate::storage::ratings;
 use crate::storage::submissions::{CaseChanges, NewEventRow, SubmissionRow};
 use crate::storage::{self, Db, DbConn};
@@ -86,7 +86,7 @@ fn ratable(row: &SubmissionRow, claim: &RatingClaim, now: NaiveDateTime) -> bool
 }
 
 /// The answer a (verified) rating link points at. A code that is not a case is `NotFound`.
-pub async fn answer(state: &AppState, claim: RatingClaim) -> Result<Answer, AppError> {
+pub async fn answer(state: &Context, claim: RatingClaim) -> Result<Answer, AppError> {
     state
         .db
         .read(move |conn| {
@@ -121,7 +121,7 @@ pub fn parse_comment(raw: &str) -> Result<Option<String>, AppError> {
 /// Records the citizen's rating of the answer `claim` points at, and acts on it, in one
 /// transaction. A second rating of the same answer, or one after the window, is a `Conflict`.
 pub async fn rate(
-    state: actix_web::web::Data<AppState>,
+    state: &Context,
     claim: RatingClaim,
     rating: Rating,
     comment: Option<String>,
@@ -211,7 +211,7 @@ pub fn review_unit(dir: &Directory, row: &SubmissionRow) -> Option<Placed> {
 }
 
 fn reopen(
-    state: &AppState,
+    state: &Context,
     conn: &mut DbConn,
     row: &SubmissionRow,
     comment: Option<&str>,
@@ -289,39 +289,40 @@ fn reopen(
 
 /// Closes, as not rated, every answered case whose rating window ended before `as_of`. Each case
 /// is closed by a conditional update, so two sweepers never close one twice. Returns how many.
-pub fn close_unrated(db: &Db, as_of: DateTime<Utc>) -> Result<usize, AppError> {
+pub async fn close_unrated(db: &Db, as_of: DateTime<Utc>) -> Result<usize, AppError> {
     let at = as_of.naive_utc();
     let mut closed = 0;
     loop {
-        let candidates = {
-            let mut conn = db.get()?;
-            ratings::unrated_past(&mut conn, at, 200)?
-        };
+        let candidates = db
+            .read(move |conn| -> Result<_, AppError> { Ok(ratings::unrated_past(conn, at, 200)?) })
+            .await?;
         if candidates.is_empty() {
             return Ok(closed);
         }
         for (id, code, until) in candidates {
-            let won = db.write_sync(move |conn| {
-                if !ratings::claim_unrated(conn, id, until, at)? {
-                    return Ok(false);
-                }
-                storage::submissions::record_event(
-                    conn,
-                    &code,
-                    &NewEventRow {
-                        submission_id: id,
-                        at,
-                        action: "closed_unrated",
-                        state: State::Closed.code(),
-                        note: Some("评价期已过，未评价，已结案。"),
-                        note_en: Some("The rating period ended without a rating; closed."),
-                        public: true,
-                        actor: None,
-                        reason: None,
-                    },
-                )?;
-                Ok(true)
-            })?;
+            let won = db
+                .write(move |conn| -> Result<_, AppError> {
+                    if !ratings::claim_unrated(conn, id, until, at)? {
+                        return Ok(false);
+                    }
+                    storage::submissions::record_event(
+                        conn,
+                        &code,
+                        &NewEventRow {
+                            submission_id: id,
+                            at,
+                            action: "closed_unrated",
+                            state: State::Closed.code(),
+                            note: Some("评价期已过，未评价，已结案。"),
+                            note_en: Some("The rating period ended without a rating; closed."),
+                            public: true,
+                            actor: None,
+                            reason: None,
+                        },
+                    )?;
+                    Ok(true)
+                })
+                .await?;
             if won {
                 closed += 1;
             }

@@ -15,7 +15,7 @@ use crate::catalog::Catalog;
 use crate::domain::kind::{Role, UnitKind};
 use crate::error::AppError;
 use crate::storage::audit::{self, AuditEntry};
-use crate::storage::{accounts, Db, DbConn};
+use crate::storage::{accounts, run_blocking, Db, DbConn};
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 const TOKEN_PREFIX: &str = "mst_";
@@ -76,20 +76,32 @@ pub fn verify_password(stored: &str, password: &str) -> bool {
         .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
-fn random_secret(bytes: usize) -> String {
+fn random_secret(bytes: usize) -> Result<String, AppError> {
     let mut buf = vec![0u8; bytes];
     rand::rngs::OsRng
         .try_fill_bytes(&mut buf)
-        .expect("the operating system's random source is available");
-    base32::encode(base32::Alphabet::Crockford, &buf).to_lowercase()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("the random source failed: {e}")))?;
+    Ok(base32::encode(base32::Alphabet::Crockford, &buf).to_lowercase())
 }
 
 fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.trim().as_bytes()))
 }
 
+/// Hashes off the async threads: argon2 takes tens of milliseconds on purpose.
+async fn hash_off_thread(password: &str) -> Result<String, AppError> {
+    let password = password.to_owned();
+    run_blocking(move || hash_password(&password)).await
+}
+
+/// Verifies off the async threads.
+async fn verify_off_thread(stored: String, password: &str) -> Result<bool, AppError> {
+    let password = password.to_owned();
+    run_blocking(move || Ok(verify_password(&stored, &password))).await
+}
+
 /// Adds a user of `unit` with `role`.
-pub fn add_user(
+pub async fn add_user(
     db: &Db,
     catalog: &Catalog,
     username: &str,
@@ -106,81 +118,88 @@ pub fn add_user(
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AccountError::WeakPassword);
     }
-    let hash = hash_password(password)?;
+    let hash = hash_off_thread(password).await?;
     let (username, unit) = (username.to_owned(), unit.to_owned());
-    let taken = db.write_sync(move |conn| {
-        if accounts::find_user(conn, &username)?.is_some() {
-            return Ok(Some(username));
-        }
-        accounts::insert_user(conn, &username, &hash, &unit, role.code(), Utc::now().naive_utc())?;
-        Ok(None)
-    })?;
+    let taken = db
+        .write(move |conn| -> Result<_, AppError> {
+            if accounts::find_user(conn, &username)?.is_some() {
+                return Ok(Some(username));
+            }
+            accounts::insert_user(conn, &username, &hash, &unit, role.code(), Utc::now().naive_utc())?;
+            Ok(None)
+        })
+        .await?;
     match taken {
         Some(name) => Err(AccountError::Taken(name)),
         None => Ok(()),
     }
 }
 
-/// Disables a user: they can no longer sign in or use their tokens.
-pub fn disable_user(db: &Db, username: &str) -> Result<(), AccountError> {
-    let name = username.to_owned();
-    let found = db.write_sync(move |conn| Ok(accounts::set_disabled(conn, &name, true)?))?;
+/// `Ok` when `found`, else the user does not exist.
+fn found(found: bool, username: &str) -> Result<(), AccountError> {
     if found {
         Ok(())
     } else {
         Err(AccountError::NoSuchUser(username.to_owned()))
     }
+}
+
+/// Disables a user: they can no longer sign in or use their tokens.
+pub async fn disable_user(db: &Db, username: &str) -> Result<(), AccountError> {
+    let name = username.to_owned();
+    let done = db
+        .write(move |conn| -> Result<_, AppError> { Ok(accounts::set_disabled(conn, &name, true)?) })
+        .await?;
+    found(done, username)
 }
 
 /// Sets a user's password (an administrator's reset: `minsheng user password`), and records it in
 /// the audit log.
-pub fn set_password(db: &Db, username: &str, password: &str, actor: &str) -> Result<(), AccountError> {
+pub async fn set_password(db: &Db, username: &str, password: &str, actor: &str) -> Result<(), AccountError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AccountError::WeakPassword);
     }
-    let hash = hash_password(password)?;
+    let hash = hash_off_thread(password).await?;
     let (name, actor) = (username.to_owned(), actor.to_owned());
-    let found = db.write_sync(move |conn| {
-        if !accounts::set_password_hash(conn, &name, &hash)? {
-            return Ok(false);
-        }
-        audit::append(
-            conn,
-            &AuditEntry {
-                at: Utc::now().naive_utc(),
-                actor: &actor,
-                action: "password_set",
-                case_code: None,
-                detail: Some(&name),
-            },
-        )?;
-        Ok(true)
-    })?;
-    if found {
-        Ok(())
-    } else {
-        Err(AccountError::NoSuchUser(username.to_owned()))
-    }
+    let done = db
+        .write(move |conn| -> Result<_, AppError> {
+            if !accounts::set_password_hash(conn, &name, &hash)? {
+                return Ok(false);
+            }
+            audit::append(
+                conn,
+                &AuditEntry {
+                    at: Utc::now().naive_utc(),
+                    actor: &actor,
+                    action: "password_set",
+                    case_code: None,
+                    detail: Some(&name),
+                },
+            )?;
+            Ok(true)
+        })
+        .await?;
+    found(done, username)
 }
 
 /// A signed-in user changes their own password; the current one must be right.
-pub fn change_password(db: &Db, username: &str, current: &str, new: &str) -> Result<(), AccountError> {
+pub async fn change_password(db: &Db, username: &str, current: &str, new: &str) -> Result<(), AccountError> {
     let name = username.to_owned();
     let row = db
-        .get()
-        .and_then(|mut conn| Ok(accounts::find_user(&mut conn, &name)?))?
+        .read(move |conn| -> Result<_, AppError> { Ok(accounts::find_user(conn, &name)?) })
+        .await?
         .ok_or_else(|| AccountError::NoSuchUser(username.to_owned()))?;
-    if !verify_password(&row.password_hash, current) {
+    if !verify_off_thread(row.password_hash, current).await? {
         return Err(AccountError::WrongPassword);
     }
     if new == current {
         return Err(AccountError::SamePassword);
     }
-    set_password(db, username, new, username)
+    set_password(db, username, new, username).await
 }
 
 /// Sets (or with `None` removes) a user's own e-mail address, for notices addressed to them.
-pub fn set_email(db: &Db, username: &str, email: Option<&str>) -> Result<(), AccountError> {
+pub async fn set_email(db: &Db, username: &str, email: Option<&str>) -> Result<(), AccountError> {
     let email = email
         .map(|e| {
             crate::domain::contact::Email::parse(e)
@@ -189,31 +208,29 @@ pub fn set_email(db: &Db, username: &str, email: Option<&str>) -> Result<(), Acc
         })
         .transpose()?;
     let name = username.to_owned();
-    let found = db.write_sync(move |conn| Ok(accounts::set_email(conn, &name, email.as_deref())?))?;
-    if found {
-        Ok(())
-    } else {
-        Err(AccountError::NoSuchUser(username.to_owned()))
-    }
+    let done = db
+        .write(move |conn| -> Result<_, AppError> { Ok(accounts::set_email(conn, &name, email.as_deref())?) })
+        .await?;
+    found(done, username)
 }
 
 /// Creates an API token for a user and returns it; only its digest is stored.
-pub fn create_token(db: &Db, username: &str) -> Result<String, AccountError> {
-    let token = format!("{TOKEN_PREFIX}{}", random_secret(32));
+pub async fn create_token(db: &Db, username: &str) -> Result<String, AccountError> {
+    let token = format!("{TOKEN_PREFIX}{}", random_secret(32)?);
     let hash = token_hash(&token);
     let name = username.to_owned();
-    let found = db.write_sync(move |conn| match accounts::find_user(conn, &name)? {
-        Some(user) => {
-            accounts::insert_token(conn, user.id, &hash, Utc::now().naive_utc())?;
-            Ok(true)
-        }
-        None => Ok(false),
-    })?;
-    if found {
-        Ok(token)
-    } else {
-        Err(AccountError::NoSuchUser(username.to_owned()))
-    }
+    let done = db
+        .write(move |conn| -> Result<_, AppError> {
+            match accounts::find_user(conn, &name)? {
+                Some(user) => {
+                    accounts::insert_token(conn, user.id, &hash, Utc::now().naive_utc())?;
+                    Ok(true)
+                }
+                None => Ok(false),
+            }
+        })
+        .await?;
+    found(done, username).map(|()| token)
 }
 
 fn staff(row: accounts::UserRow) -> Option<Staff> {
@@ -226,18 +243,21 @@ fn staff(row: accounts::UserRow) -> Option<Staff> {
     })
 }
 
-/// The enabled user with this username and password. An unknown user costs the same hash.
-pub fn authenticate(db: &Db, username: &str, password: &str) -> Result<Option<Staff>, AppError> {
+/// The enabled user with this username and password. An unknown user costs the same hash. A
+/// database that cannot be reached is an error (503), never "wrong password".
+pub async fn authenticate(db: &Db, username: &str, password: &str) -> Result<Option<Staff>, AppError> {
     let name = username.to_owned();
     let row = db
-        .get()
-        .and_then(|mut conn| Ok(accounts::find_user(&mut conn, &name)?))?;
+        .read(move |conn| -> Result<_, AppError> { Ok(accounts::find_user(conn, &name)?) })
+        .await?;
     match row {
-        Some(row) if verify_password(&row.password_hash, password) => Ok(staff(row)),
-        Some(_) => Ok(None),
+        Some(row) => {
+            let ok = verify_off_thread(row.password_hash.clone(), password).await?;
+            Ok(if ok { staff(row) } else { None })
+        }
         None => {
             // Spend the time a real check takes, so timing does not reveal which names exist.
-            let _ = verify_password(DUMMY_HASH, password);
+            verify_off_thread(DUMMY_HASH.to_owned(), password).await?;
             Ok(None)
         }
     }
@@ -257,12 +277,11 @@ pub fn staff_for_token(conn: &mut DbConn, token: &str) -> Result<Option<Staff>, 
 
 /// On first start, when no administrator exists, creates `admin` at the top rectification office
 /// (else the first unit) and returns its one-time password.
-pub fn ensure_admin(db: &Db, catalog: &Catalog) -> Result<Option<String>, AppError> {
-    let exists = db
-        .get()
-        .and_then(|mut c| Ok(accounts::count_with_role(&mut c, Role::Admin.code())?))?
-        > 0;
-    if exists {
+pub async fn ensure_admin(db: &Db, catalog: &Catalog) -> Result<Option<String>, AppError> {
+    let admins = db
+        .read(|conn| -> Result<_, AppError> { Ok(accounts::count_with_role(conn, Role::Admin.code())?) })
+        .await?;
+    if admins > 0 {
         return Ok(None);
     }
     let unit = catalog
@@ -273,8 +292,8 @@ pub fn ensure_admin(db: &Db, catalog: &Catalog) -> Result<Option<String>, AppErr
         .or_else(|| catalog.units.first())
         .map(|u| u.code.clone())
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the directory has no units")))?;
-    let password = random_secret(15);
-    match add_user(db, catalog, "admin", &unit, Role::Admin, &password) {
+    let password = random_secret(15)?;
+    match add_user(db, catalog, "admin", &unit, Role::Admin, &password).await {
         Ok(()) => Ok(Some(password)),
         // Another instance created it meanwhile.
         Err(AccountError::Taken(_)) => Ok(None),

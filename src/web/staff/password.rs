@@ -8,16 +8,16 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::accounts::{self, AccountError, MIN_PASSWORD_CHARS};
+use super::pages::{me, respond, Me};
 use super::session::SignedIn;
 use super::texts::{staff_texts, StaffTexts};
-use super::web::{me, respond, Me};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::state::AppState;
+use crate::services::accounts::{self, AccountError, MIN_PASSWORD_CHARS};
 use crate::web::csrf;
 use crate::web::pages::{Chrome, PageError, PageResult};
 use crate::web::texts::{texts, Texts};
+use crate::web::AppState;
 
 #[derive(Template)]
 #[template(path = "handler/password.html")]
@@ -86,13 +86,7 @@ pub async fn change(
         errors.insert("repeat", s.password_mismatch);
     }
     if errors.is_empty() {
-        let (db, name) = (state.db.clone(), staff.0.username.clone());
-        let (current, new) = (form.current.clone(), form.new.clone());
-        let changed = actix_web::rt::task::spawn_blocking(move || {
-            accounts::change_password(&db, &name, &current, &new)
-        })
-        .await
-        .map_err(|e| PageError::new(AppError::Internal(anyhow::anyhow!("{e}")), lang))?;
+        let changed = accounts::change_password(&state.db, &staff.0.username, &form.current, &form.new).await;
         match changed {
             Ok(()) => {
                 tracing::info!(user = %staff.0.username, "password changed");

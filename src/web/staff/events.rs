@@ -8,22 +8,22 @@ use askama::Template;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 
-use super::service::{self, EventInput, EventStats};
 use crate::catalog::Named;
 use crate::domain::calendar::beijing;
 use crate::domain::kind::Role;
-use crate::error::{ApiError, AppError};
+use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::intake::service::beijing_time;
-use crate::state::AppState;
+use crate::services::intake::beijing_time;
+use crate::services::open_days::{self as service, EventInput, EventStats};
 use crate::storage::events::KioskRow;
-use crate::storage::run_blocking;
-use crate::triage::session::SignedIn;
-use crate::triage::texts::{staff_texts, StaffTexts};
-use crate::triage::web::{me, respond, CsrfOnly, Me};
 use crate::web::csrf;
+use crate::web::error::ApiError;
 use crate::web::pages::{Chrome, PageError, PageResult};
+use crate::web::staff::pages::{me, respond, CsrfOnly, Me};
+use crate::web::staff::session::SignedIn;
+use crate::web::staff::texts::{staff_texts, StaffTexts};
 use crate::web::texts::{texts, Texts};
+use crate::web::AppState;
 
 struct EventView {
     stats: EventStats,
@@ -57,8 +57,7 @@ async fn page(
     notice: Option<String>,
     errors: Vec<String>,
 ) -> Result<HttpResponse, PageError> {
-    let db = state.db.clone();
-    let rows = run_blocking(move || service::list_events(&db)).await.page(lang)?;
+    let rows = service::list_events(&state.db).await.page(lang)?;
     let admin = staff.0.role == Role::Admin;
     let mut events = Vec::new();
     for e in rows {
@@ -147,8 +146,7 @@ pub async fn add(
         starts_at: beijing_input(&form.starts_at),
         ends_at: beijing_input(&form.ends_at),
     };
-    let (db, catalog) = (state.db.clone(), state.catalog.clone());
-    let added = run_blocking(move || service::add_event(&db, &catalog, &input)).await;
+    let added = service::add_event(&state.db, &state.catalog, &input).await;
     match added {
         Ok(_) => Ok(see_events()),
         Err(AppError::Invalid(errors)) => {
@@ -196,8 +194,7 @@ pub async fn add_kiosk(
 ) -> Result<HttpResponse, PageError> {
     staff.admin_only(lang)?;
     csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
-    let (db, event, name) = (state.db.clone(), path.into_inner(), form.name.clone());
-    let (id, code) = run_blocking(move || service::add_kiosk(&db, event, &name))
+    let (id, code) = service::add_kiosk(&state.db, path.into_inner(), &form.name)
         .await
         .page(lang)?;
     let s = staff_texts(lang);

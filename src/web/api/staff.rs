@@ -9,12 +9,13 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
 
-use super::accounts::{self, Staff};
-use super::cases::{self, ActionRequest, QueueParams};
-use crate::error::{ApiError, AppError, ErrorIn};
+use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::state::AppState;
+use crate::services::accounts::{self, Staff};
+use crate::services::cases::{self, ActionRequest, QueueParams};
+use crate::web::error::{ApiError, ErrorIn};
 use crate::web::lang::negotiate;
+use crate::web::AppState;
 
 /// The member of staff behind the request's bearer token.
 pub struct ApiStaff(pub Staff);
@@ -64,7 +65,7 @@ pub async fn queue(
     lang: Lang,
     params: web::Query<QueueParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = cases::queue(state, staff.0, params.into_inner())
+    let page = cases::queue(&state, staff.0, params.into_inner())
         .await
         .api(lang)?;
     Ok(HttpResponse::Ok()
@@ -78,7 +79,7 @@ pub async fn case(
     lang: Lang,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = cases::view(state, staff.0, path.into_inner()).await.api(lang)?;
+    let view = cases::view(&state, staff.0, path.into_inner()).await.api(lang)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(view))
@@ -91,7 +92,7 @@ pub async fn act(
     path: web::Path<String>,
     body: web::Json<ActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = cases::act(state, staff.0, path.into_inner(), body.into_inner())
+    let view = cases::act(&state, staff.0, path.into_inner(), body.into_inner())
         .await
         .api(lang)?;
     Ok(HttpResponse::Ok()

@@ -7,14 +7,15 @@ use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::service::{self, Idempotency};
 use crate::catalog::Named;
 use crate::domain::{Channel, FieldErrors, NewSubmission, Problem, SubmissionInput};
-use crate::error::{ApiError, AppError, ErrorIn};
+use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::state::AppState;
+use crate::services::intake::{self as service, Idempotency};
 use crate::web::client::ClientIp;
+use crate::web::error::{ApiError, ErrorIn};
 use crate::web::lang::negotiate;
+use crate::web::AppState;
 
 /// Maps the JSON extractor's failures to our error classes (400, 413, 415).
 pub fn json_error(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {

@@ -5,17 +5,17 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::pages::{me, respond, CsrfOnly, Me};
 use super::session::SignedIn;
 use super::texts::{staff_texts, StaffTexts};
-use super::web::{me, respond, CsrfOnly, Me};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::intake::service::beijing_time;
-use crate::state::AppState;
+use crate::services::intake::beijing_time;
 use crate::storage::outbox;
 use crate::web::csrf;
 use crate::web::pages::{Chrome, PageError, PageResult};
 use crate::web::texts::{texts, Texts};
+use crate::web::AppState;
 
 /// How many dead mails the page lists (newest first).
 const SHOWN: i64 = 200;
