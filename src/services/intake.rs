@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::Connection;
 use sha2::{Digest, Sha256};
 
-use super::Context;
+use super::context::Context;
 use crate::domain::calendar::beijing;
 use crate::domain::{AccessKey, NewSubmission, State, TrackingCode};
 use crate::error::AppError;

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use super::Context;
+use super::context::Context;
 use crate::catalog::Catalog;
 use crate::domain::text::normalize_optional;
 use crate::domain::{FieldErrors, Kind, Problem, State};

@@ -1,0 +1,161 @@
+//! A member of staff's queue: their open cases (a dispatcher's: what waits at their offices),
+//! nearest deadline first, keyset-paginated, with counts per state.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+
+use super::utc;
+use crate::domain::kind::Role;
+use crate::error::AppError;
+use crate::routing::Directory;
+use crate::services::accounts::Staff;
+use crate::services::context::Context;
+use crate::storage::submissions::{self};
+
+/// Queue filters as query parameters: `state`, `kind`, `category`, `channel`, `overdue=true`,
+/// `q` (a piece of the title) and `cursor` (from the previous page).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueParams {
+    pub state: Option<String>,
+    pub kind: Option<String>,
+    pub category: Option<String>,
+    pub channel: Option<String>,
+    pub overdue: Option<bool>,
+    /// Overdue or under supervision: the supervision view.
+    pub attention: Option<bool>,
+    pub q: Option<String>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueItem {
+    pub tracking_code: String,
+    pub kind: String,
+    pub category: String,
+    pub channel: String,
+    pub state: String,
+    pub title: Option<String>,
+    pub assigned_unit: Option<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub days_left: Option<i64>,
+    pub overdue: bool,
+    pub supervised: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueuePage {
+    pub cases: Vec<QueueItem>,
+    pub next_cursor: Option<String>,
+    pub counts: BTreeMap<String, i64>,
+}
+
+pub const QUEUE_PAGE: i64 = 50;
+
+fn encode_cursor(due: NaiveDateTime, id: i64) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("{}:{id}", due.and_utc().timestamp_micros()))
+}
+
+fn decode_cursor(cursor: &str) -> Option<(NaiveDateTime, i64)> {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()?;
+    let (micros, id) = std::str::from_utf8(&raw).ok()?.split_once(':')?;
+    Some((
+        DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc(),
+        id.parse().ok()?,
+    ))
+}
+
+/// The units whose cases `staff` works: a handler's own; a supervisor's and the units below it;
+/// for a dispatcher, their office and the offices below it, whose dispatch queues they keep.
+fn scope_codes(dir: &Directory, staff: &Staff) -> Vec<String> {
+    let Some(me) = dir.unit(&staff.unit) else {
+        return Vec::new();
+    };
+    match staff.role {
+        Role::Handler => vec![staff.unit.clone()],
+        Role::Supervisor | Role::Dispatcher => (0..dir.units.len())
+            .filter(|&u| u == me || dir.is_subordinate(u, me))
+            .map(|u| dir.units[u].code.clone())
+            .collect(),
+        Role::Admin => Vec::new(),
+    }
+}
+
+/// One page of `staff`'s queue, nearest deadline first, with counts per state.
+pub async fn queue(state: &Context, staff: Staff, params: QueueParams) -> Result<QueuePage, AppError> {
+    let after = match params.cursor.as_deref() {
+        Some(c) => Some(decode_cursor(c).ok_or_else(|| AppError::Malformed("bad cursor".into()))?),
+        None => None,
+    };
+    let codes = scope_codes(&state.router.directory, &staff);
+    let dispatch = staff.role == Role::Dispatcher;
+    let cache_key = format!("{}:{}", staff.role, staff.unit);
+    let cached = state.queue_counts.get(&cache_key);
+    let page = state
+        .db
+        .read(move |conn| -> Result<_, AppError> {
+            let now = Utc::now();
+            let scope = if dispatch {
+                submissions::QueueScope::Dispatch(&codes)
+            } else {
+                submissions::QueueScope::Units(&codes)
+            };
+            let q = submissions::QueueQuery {
+                scope,
+                state: params.state.as_deref(),
+                kind: params.kind.as_deref(),
+                category: params.category.as_deref(),
+                channel: params.channel.as_deref(),
+                overdue_at: params.overdue.filter(|o| *o).map(|_| now.naive_utc()),
+                attention_at: params.attention.filter(|a| *a).map(|_| now.naive_utc()),
+                title_contains: params.q.as_deref().map(str::trim).filter(|t| !t.is_empty()),
+                after,
+                limit: QUEUE_PAGE + 1,
+            };
+            let mut rows = submissions::queue(conn, &q)?;
+            let more = rows.len() as i64 > QUEUE_PAGE;
+            rows.truncate(QUEUE_PAGE as usize);
+            let next_cursor = if more {
+                rows.last().and_then(|r| r.due_at.map(|d| encode_cursor(d, r.id)))
+            } else {
+                None
+            };
+            let counts = match cached {
+                Some(c) => c,
+                None => submissions::queue_counts(conn, &q.scope)?.into_iter().collect(),
+            };
+            let cases = rows
+                .into_iter()
+                .map(|r| QueueItem {
+                    days_left: r.due_at.map(|d| crate::domain::calendar::days_left(now, utc(d))),
+                    overdue: r.due_at.is_some_and(|d| d < now.naive_utc()),
+                    due_at: r.due_at.map(utc),
+                    tracking_code: r.tracking_code,
+                    kind: r.kind,
+                    category: r.category,
+                    channel: r.channel,
+                    state: r.state,
+                    title: r.title,
+                    assigned_unit: r.assigned_unit,
+                    supervised: r.supervised,
+                    created_at: utc(r.created_at),
+                })
+                .collect();
+            Ok(QueuePage {
+                cases,
+                next_cursor,
+                counts,
+            })
+        })
+        .await?;
+    state.queue_counts.put(cache_key, page.counts.clone());
+    Ok(page)
+}
