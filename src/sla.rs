@@ -9,24 +9,13 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc, Weekday};
+use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Deserialize;
 
+use crate::domain::deadlines::Deadlines;
 use crate::domain::{Counting, Kind, WorkCalendar};
 
-/// The deadlines for one kind of submission, in days counted as `counting` says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KindSla {
-    /// From receipt to the decision whether to accept (受理).
-    pub accept_days: u32,
-    /// From acceptance to the answer (办结).
-    pub handle_days: u32,
-    /// The longest single extension (延期) a supervisor may approve.
-    pub max_extension_days: u32,
-    /// From the answer to the end of the citizen's rating window (满意度评价).
-    pub rating_days: u32,
-    pub counting: Counting,
-}
+pub use crate::domain::deadlines::KindSla;
 
 /// The checked deadlines for every kind, and the calendar they are counted on.
 #[derive(Debug, Clone)]
@@ -116,13 +105,12 @@ impl Sla {
         &self.calendar
     }
 
-    /// When a unit that receives a case of `kind` at `now` must have decided whether to accept it:
-    /// at intake, and again at every unit a case moves to (transfer, escalation, dispatch, review).
-    pub fn accept_by(&self, kind: Kind, now: DateTime<Utc>) -> NaiveDateTime {
-        let limits = self.for_kind(kind);
-        self.calendar
-            .deadline_at(now, limits.accept_days, limits.counting)
-            .naive_utc()
+    /// The due dates of a case of `kind`, on the calendar.
+    pub fn deadlines(&self, kind: Kind) -> Deadlines<'_> {
+        Deadlines {
+            limits: self.for_kind(kind),
+            calendar: &self.calendar,
+        }
     }
 }
 

@@ -179,7 +179,7 @@ async fn housekeeping(state: web::Data<AppState>) {
     loop {
         tick.tick().await;
         state.limits.housekeeping();
-        let (today, _) = services::intake::beijing_day(chrono::Utc::now());
+        let (today, _) = crate::domain::deadlines::beijing_day(chrono::Utc::now());
         let day_ago = (chrono::Utc::now() - chrono::Duration::days(1)).naive_utc();
         let pruned = state
             .db

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::catalog::Catalog;
 use crate::config::Settings;
-use crate::domain::calendar::beijing;
+use crate::domain::deadlines::parse_moment;
 use crate::startup::{load_catalog, prepare_database};
 use crate::storage::Db;
 
@@ -43,14 +43,7 @@ pub(super) async fn with_db(settings: &Settings) -> anyhow::Result<(Db, Catalog)
 
 /// RFC 3339, or `YYYY-MM-DD HH:MM` read as Beijing time.
 pub(super) fn moment(text: &str) -> anyhow::Result<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M")
-        .ok()
-        .and_then(|t| t.and_local_timezone(beijing()).single())
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| anyhow::anyhow!("`{text}` is neither RFC 3339 nor `YYYY-MM-DD HH:MM`"))
+    parse_moment(text).ok_or_else(|| anyhow::anyhow!("`{text}` is neither RFC 3339 nor `YYYY-MM-DD HH:MM`"))
 }
 
 /// One line from standard input, without its line ending.

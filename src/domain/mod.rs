@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod case;
 pub mod codes;
 pub mod contact;
+pub mod deadlines;
 pub mod kind;
 pub mod problem;
 pub mod submission;

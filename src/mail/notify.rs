@@ -9,7 +9,6 @@ use diesel::QueryResult;
 
 use super::compose::{MailData, MailKind};
 use crate::catalog::Catalog;
-use crate::domain::calendar::beijing;
 use crate::domain::{Kind, Reporter};
 use crate::storage::outbox::{self, NewMail, To};
 use crate::storage::submissions::SubmissionRow;
@@ -18,10 +17,7 @@ use crate::vault::Vault;
 
 /// The Beijing calendar day of a stored UTC time, as `YYYY-MM-DD`.
 pub fn day(at: NaiveDateTime) -> String {
-    at.and_utc()
-        .with_timezone(&beijing())
-        .format("%Y-%m-%d")
-        .to_string()
+    crate::domain::deadlines::day_label(at)
 }
 
 /// The facts every mail about a case shares; `unit` names the unit now holding it.

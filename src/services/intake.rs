@@ -2,12 +2,12 @@
 //! per-contact quota) and look a submission up by tracking code and access key. Handlers for the
 //! web form and the API both call these; nothing here knows about HTTP.
 
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono::{NaiveDateTime, Utc};
 use diesel::Connection;
 use sha2::{Digest, Sha256};
 
 use super::context::Context;
-use crate::domain::calendar::beijing;
+use crate::domain::deadlines::beijing_day;
 use crate::domain::{AccessKey, NewSubmission, State, TrackingCode};
 use crate::error::AppError;
 use crate::mail::rating_link::{self as token, RatingClaim};
@@ -106,17 +106,6 @@ pub struct TimelineEntry {
     pub note_en: Option<String>,
 }
 
-/// The calendar day in Beijing (`YYYY-MM-DD`) and the seconds until it ends.
-pub fn beijing_day(now: DateTime<Utc>) -> (String, u64) {
-    let local = now.with_timezone(&beijing());
-    let day = local.date_naive();
-    let next = (day + Duration::days(1))
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight exists");
-    let left = (next - local.naive_local()).num_seconds().max(1) as u64;
-    (day.format("%Y-%m-%d").to_string(), left)
-}
-
 /// A generated tracking code that already exists: draw again.
 const CODE_ATTEMPTS: usize = 3;
 
@@ -145,12 +134,7 @@ pub async fn submit_once(
     };
     let limit = i32::try_from(state.settings.limits.contact_per_day).unwrap_or(i32::MAX);
     let has_email = cmd.reporter.email.is_some();
-    let limits = state.sla.for_kind(cmd.kind);
-    let accept_deadline = state
-        .sla
-        .calendar()
-        .deadline_at(now, limits.accept_days, limits.counting)
-        .naive_utc();
+    let accept_deadline = state.sla.deadlines(cmd.kind).accept_by(now);
 
     for _ in 0..CODE_ATTEMPTS {
         let code = TrackingCode::generate();
@@ -434,26 +418,4 @@ pub async fn status(state: &Context, code: &str, key: &str) -> Result<CaseStatus
             })
         })
         .await
-}
-
-/// Formats a stored UTC time as Beijing time for people.
-pub fn beijing_time(at: NaiveDateTime) -> String {
-    at.and_utc()
-        .with_timezone(&beijing())
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn the_day_is_counted_in_beijing() {
-        // 2026-11-22 17:30 UTC is 2026-11-23 01:30 in Beijing.
-        let (day, left) = beijing_day(Utc.with_ymd_and_hms(2026, 11, 22, 17, 30, 0).unwrap());
-        assert_eq!(day, "2026-11-23");
-        assert_eq!(left, (22 * 3600 + 30 * 60) as u64);
-    }
 }

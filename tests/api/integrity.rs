@@ -324,8 +324,8 @@ async fn a_case_that_changes_hands_gets_a_fresh_clock(backend: Backend) {
     let after = row(&app, &code);
     let kind = Kind::Complaint;
     let fresh = [
-        app.state.sla.accept_by(kind, t0),
-        app.state.sla.accept_by(kind, Utc::now()),
+        app.state.sla.deadlines(kind).accept_by(t0),
+        app.state.sla.deadlines(kind).accept_by(Utc::now()),
     ];
     assert_eq!(after.state, "assigned");
     assert_eq!(after.assigned_unit.as_deref(), Some("370900-police"));

@@ -144,7 +144,7 @@ async fn a_failing_write_leaves_nothing_and_spares_its_neighbours(backend: Backe
     let app = TestApp::spawn(backend).await;
     let db = &app.state.db;
     // Today, so that housekeeping (which forgets past days) leaves the rows alone.
-    let (today, _) = minsheng::services::intake::beijing_day(chrono::Utc::now());
+    let (today, _) = minsheng::domain::deadlines::beijing_day(chrono::Utc::now());
     let (day_good, day_bad) = (today.clone(), today);
     // On SQLite the first job holds the writer while the next two queue up and share one commit.
     let (slow, good, bad) = tokio::join!(

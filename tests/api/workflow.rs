@@ -394,8 +394,8 @@ impl Sim {
         let after = self.row(&before.tracking_code);
         let sla = &self.app.state.sla;
         let fresh = [
-            sla.accept_by(kind_of(before), t0),
-            sla.accept_by(kind_of(before), t1),
+            sla.deadlines(kind_of(before)).accept_by(t0),
+            sla.deadlines(kind_of(before)).accept_by(t1),
         ];
         assert!(
             after.accept_deadline.is_some_and(|d| fresh.contains(&d)),

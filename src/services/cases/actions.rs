@@ -5,18 +5,17 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDateTime, Utc};
 
 use super::notices::{action_event, queue_mail};
 use super::view::{build_view, CaseView};
 use super::{extension_code, facts, load, reach, refusal, Ctx};
-use crate::domain::calendar::beijing;
 use crate::domain::case::{check, Action, Extension, Outcome, Reach};
+use crate::domain::deadlines::{day_label, parse_deadline};
 use crate::domain::kind::State;
 use crate::domain::text::{normalize_optional, Body};
 use crate::domain::{FieldErrors, Problem};
 use crate::error::AppError;
-use crate::mail::notify;
 use crate::routing::{guard, Holder, Subject};
 use crate::services::accounts::Staff;
 use crate::services::context::Context;
@@ -51,18 +50,6 @@ fn required(errors: &mut FieldErrors, field: &str, value: &Option<String>, max: 
         }
         Some(v) => Some(v),
     }
-}
-
-/// The end of a Beijing day, or an exact RFC 3339 moment.
-fn parse_deadline(text: &str) -> Option<NaiveDateTime> {
-    if let Ok(at) = DateTime::parse_from_rfc3339(text.trim()) {
-        return Some(at.with_timezone(&Utc).naive_utc());
-    }
-    let day = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()?;
-    day.and_hms_opt(23, 59, 59)?
-        .and_local_timezone(beijing())
-        .single()
-        .map(|t| t.with_timezone(&Utc).naive_utc())
 }
 
 /// What an action needs, checked before the database is touched.
@@ -193,11 +180,10 @@ fn perform(
     let f = facts(&row)?;
     let r = reach(dir, &ctx.staff, &row);
     let next = check(action, ctx.staff.role, r, f).map_err(refusal)?;
-    let limits = ctx.state.sla.for_kind(f.kind);
-    let input = validate(action, req, limits.max_extension_days)?;
+    let deadlines = ctx.state.sla.deadlines(f.kind);
+    let input = validate(action, req, deadlines.limits.max_extension_days)?;
     let now = Utc::now();
     let at = now.naive_utc();
-    let calendar = ctx.state.sla.calendar();
     // Every change of hands passes the conflict-of-interest rule (routing::guard).
     let subject = Subject::of(dir, f.kind, &row.region, row.target_unit.as_deref());
     let known_unit = |code: &str| {
@@ -224,9 +210,7 @@ fn perform(
     let rating_until: NaiveDateTime;
     match (action, input) {
         (Action::Accept, _) => {
-            handle_deadline = calendar
-                .deadline_at(now, limits.handle_days, limits.counting)
-                .naive_utc();
+            handle_deadline = deadlines.handle_by(now);
             changes.handle_deadline = Some(Some(handle_deadline));
             changes.due_at = Some(Some(handle_deadline));
             note = "已受理，正在办理。".into();
@@ -296,14 +280,7 @@ fn perform(
         }
         (Action::ApproveExtension, _) => {
             let days = row.extension_days.unwrap_or(0).max(0) as u32;
-            let from = row.handle_deadline.unwrap_or(at);
-            let base = from.and_utc().with_timezone(&beijing()).date_naive();
-            let last = calendar.add_days(base, days, limits.counting);
-            handle_deadline = last
-                .and_hms_opt(23, 59, 59)
-                .and_then(|t| t.and_local_timezone(beijing()).single())
-                .map(|t| t.with_timezone(&Utc).naive_utc())
-                .unwrap_or(from);
+            handle_deadline = deadlines.extended(row.handle_deadline.unwrap_or(at), days);
             changes.extension = Some(extension_code(Extension::Granted));
             changes.handle_deadline = Some(Some(handle_deadline));
             changes.due_at = Some(Some(handle_deadline));
@@ -323,9 +300,7 @@ fn perform(
             changes.result = Some(Some(&new_unit));
             changes.due_at = Some(None);
             // The citizen's rating window opens with the answer.
-            rating_until = calendar
-                .deadline_at(now, limits.rating_days, limits.counting)
-                .naive_utc();
+            rating_until = deadlines.rating_until(now);
             changes.rating_until = Some(Some(rating_until));
             note = format!("已办结：{new_unit}");
             note_en = format!("Handled: {new_unit}");
@@ -362,7 +337,7 @@ fn perform(
             changes.supervised = Some(true);
             changes.due_at = Some(Some(deadline));
             public = false;
-            let day = deadline.and_utc().with_timezone(&beijing()).format("%Y-%m-%d");
+            let day = day_label(deadline);
             note = format!("督办：限 {day} 前办理。");
             note_en = format!("Supervision: to be done by {day}.");
             reason = remark;
@@ -383,14 +358,14 @@ fn perform(
     if let Some(holder) = &holder {
         // A case that changes hands gets a fresh clock at the receiver: decide acceptance within
         // the kind's limit from now; the handling clock starts again on acceptance.
-        let accept_by = ctx.state.sla.accept_by(f.kind, now);
+        let accept_by = deadlines.accept_by(now);
         changes.holder = Some(holder);
         changes.accept_deadline = Some(Some(accept_by));
         changes.due_at = Some(Some(accept_by));
         changes.handle_deadline = Some(None);
         changes.extension = Some(extension_code(Extension::None));
         changes.extension_days = Some(None);
-        let day = notify::day(accept_by);
+        let day = day_label(accept_by);
         note = format!("{note}受理期限：{day}。");
         note_en = format!("{note_en} To be accepted or not by {day}.");
     }

@@ -222,7 +222,7 @@ fn reopen(
     let placed = review_unit(dir, row).ok_or(AppError::Conflict("no unit may review this case"))?;
     let unit = placed.holder.unit().unwrap_or_default().to_owned();
     let kind = Kind::from_code(&row.kind).ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad kind")))?;
-    let deadline = state.sla.accept_by(kind, now);
+    let deadline = state.sla.deadlines(kind).accept_by(now);
     storage::submissions::update_case(
         conn,
         row.id,

@@ -12,10 +12,11 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Named;
+use crate::domain::deadlines::beijing_time;
 use crate::domain::{Channel, FieldErrors, Kind, NewSubmission, SubmissionInput, TrackingCode};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::services::intake::{self as service, beijing_time, CaseStatus};
+use crate::services::intake::{self as service, CaseStatus};
 use crate::web::client::ClientIp;
 use crate::web::csrf;
 use crate::web::error::HttpStatus;

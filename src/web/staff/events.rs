@@ -5,15 +5,13 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 
 use crate::catalog::Named;
-use crate::domain::calendar::beijing;
+use crate::domain::deadlines::{beijing_time, parse_moment};
 use crate::domain::kind::Role;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::services::intake::beijing_time;
 use crate::services::open_days::{self as service, EventInput, EventStats};
 use crate::storage::events::KioskRow;
 use crate::web::csrf;
@@ -109,16 +107,6 @@ pub async fn list(
     page(&req, &state, lang, &staff, StatusCode::OK, None, Vec::new()).await
 }
 
-/// `YYYY-MM-DD HH:MM` in Beijing time (what `<input type="datetime-local">` sends, with a `T`).
-fn beijing_input(text: &str) -> Option<DateTime<Utc>> {
-    let text = text.trim().replace('T', " ");
-    NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M")
-        .ok()?
-        .and_local_timezone(beijing())
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct EventForm {
@@ -143,8 +131,8 @@ pub async fn add(
         host_unit: form.host_unit.trim().to_owned(),
         title: form.title.clone(),
         place: form.place.clone(),
-        starts_at: beijing_input(&form.starts_at),
-        ends_at: beijing_input(&form.ends_at),
+        starts_at: parse_moment(&form.starts_at),
+        ends_at: parse_moment(&form.ends_at),
     };
     let added = service::add_event(&state.db, &state.catalog, &input).await;
     match added {
