@@ -1,6 +1,8 @@
-//! The case state machine: which staff action is allowed to whom, in which state, and what state
-//! follows. Pure: the triage service supplies who the actor is relative to the case ([`Reach`])
-//! and the case's facts, and gets back the next state or why not.
+//! THE case state machine: every change of a case's state — a staff action, the citizen's
+//! rating, the sweeper closing an unrated answer or flagging a deadline — is decided here
+//! ([`decide`]; staff actions also through [`check`]): whether this actor may take this step in
+//! this state, and what state follows. Pure: the services supply who the actor is relative to
+//! the case ([`Reach`]) and the case's facts, and get back the next state or why not.
 //!
 //! ```text
 //! submitted → assigned(unit) → accepted → resolved(outcome) → closed
@@ -197,9 +199,79 @@ pub fn check(action: Action, role: Role, reach: Reach, case: CaseFacts) -> Resul
     Ok(next)
 }
 
+/// Who moves a case: a member of staff (with their reach over it), the citizen who sent it, or
+/// the service itself (the sweeper).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Staff(Role, Reach),
+    Citizen,
+    System,
+}
+
+/// Every way a case changes: a staff [`Action`], the citizen's rating of an answer, and what
+/// the sweeper does when a clock runs out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Staff(Action),
+    /// 满意 or 基本满意: the answer stands and the case closes.
+    RateSatisfied,
+    /// 不满意: the case is reviewed one level up ("群众不满意不放过").
+    RateNotSatisfied,
+    /// The rating window closed without a rating: the case closes as not rated.
+    CloseUnrated,
+    /// A deadline passed: the case is flagged and supervised; its state stays.
+    FlagOverdue,
+}
+
+impl Step {
+    /// The steps that are not staff actions.
+    pub const OTHERS: [Step; 4] = [
+        Step::RateSatisfied,
+        Step::RateNotSatisfied,
+        Step::CloseUnrated,
+        Step::FlagOverdue,
+    ];
+}
+
+/// THE state machine: whether `actor` may take `step` on a case, and the state that follows.
+/// Staff actions are checked by [`check`]; the citizen may only rate an answer, and the system
+/// only close an unrated answer or flag an open case overdue.
+pub fn decide(step: Step, actor: Actor, case: CaseFacts) -> Result<State, Refusal> {
+    let s = case.state;
+    match (step, actor) {
+        (Step::Staff(action), Actor::Staff(role, reach)) => check(action, role, reach, case),
+        (Step::RateSatisfied, Actor::Citizen) | (Step::CloseUnrated, Actor::System) => {
+            if s == State::Resolved {
+                Ok(State::Closed)
+            } else {
+                Err(Refusal::Conflict)
+            }
+        }
+        (Step::RateNotSatisfied, Actor::Citizen) => {
+            if s == State::Resolved {
+                Ok(State::Reopened)
+            } else {
+                Err(Refusal::Conflict)
+            }
+        }
+        (Step::FlagOverdue, Actor::System) => {
+            if s.is_open() {
+                Ok(s)
+            } else {
+                Err(Refusal::Conflict)
+            }
+        }
+        _ => Err(Refusal::Forbidden),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const H: Actor = Actor::Staff(Role::Handler, Reach::OwnUnit);
+    const S: Actor = Actor::Staff(Role::Supervisor, Reach::Subordinate);
+    const D: Actor = Actor::Staff(Role::Dispatcher, Reach::DispatchArea);
 
     fn case(state: State) -> CaseFacts {
         CaseFacts {
@@ -365,5 +437,195 @@ mod tests {
         }
         assert_eq!(Outcome::from_code("partly"), Some(Outcome::Partly));
         assert!(Outcome::Partly.counts_as_resolved() && !Outcome::Unresolvable.counts_as_resolved());
+    }
+
+    /// Every step in every state, taken by the actor it belongs to (a handler or supervisor of
+    /// the unit holding the case, a dispatcher of the office it waits at, the citizen, the
+    /// system): the state that follows, or `-` where the state does not allow it (409).
+    #[test]
+    fn the_table_of_every_step_in_every_state() {
+        use State::*;
+        const STATES: [State; 9] = [
+            Submitted,
+            PendingDispatch,
+            Assigned,
+            Accepted,
+            Resolved,
+            Reopened,
+            Rejected,
+            Merged,
+            Closed,
+        ];
+        //  step                       actor              sub  pend  asgn  acc   res   reop  rej   mrg   clo
+        let table: &[(Step, Actor, [&str; 9])] = &[
+            (
+                Step::Staff(Action::Accept),
+                H,
+                ["-", "-", "accepted", "-", "-", "accepted", "-", "-", "-"],
+            ),
+            (
+                Step::Staff(Action::Reject),
+                H,
+                ["-", "-", "rejected", "-", "-", "rejected", "-", "-", "-"],
+            ),
+            (
+                Step::Staff(Action::Transfer),
+                H,
+                ["-", "-", "assigned", "assigned", "-", "assigned", "-", "-", "-"],
+            ),
+            (
+                Step::Staff(Action::Decline),
+                H,
+                ["-", "-", "pending_dispatch", "-", "-", "-", "-", "-", "-"],
+            ),
+            (
+                Step::Staff(Action::Escalate),
+                H,
+                ["-", "-", "assigned", "assigned", "-", "assigned", "-", "-", "-"],
+            ),
+            (
+                Step::Staff(Action::RequestExtension),
+                H,
+                ["-", "-", "-", "accepted", "-", "-", "-", "-", "-"],
+            ),
+            (
+                Step::Staff(Action::ApproveExtension),
+                S,
+                ["-", "-", "-", "-", "-", "-", "-", "-", "-"],
+            ),
+            (
+                Step::Staff(Action::RefuseExtension),
+                S,
+                ["-", "-", "-", "-", "-", "-", "-", "-", "-"],
+            ),
+            (
+                Step::Staff(Action::Resolve),
+                H,
+                ["-", "-", "-", "resolved", "-", "-", "-", "-", "-"],
+            ),
+            (
+                Step::Staff(Action::Merge),
+                H,
+                ["-", "-", "merged", "merged", "-", "merged", "-", "-", "-"],
+            ),
+            (
+                Step::Staff(Action::Dispatch),
+                D,
+                ["-", "assigned", "-", "-", "-", "-", "-", "-", "-"],
+            ),
+            (
+                Step::Staff(Action::Supervise),
+                S,
+                [
+                    "-",
+                    "pending_dispatch",
+                    "assigned",
+                    "accepted",
+                    "-",
+                    "reopened",
+                    "-",
+                    "-",
+                    "-",
+                ],
+            ),
+            (
+                Step::Staff(Action::RevealIdentity),
+                S,
+                ["-", "-", "-", "-", "-", "-", "-", "-", "-"],
+            ),
+            (
+                Step::RateSatisfied,
+                Actor::Citizen,
+                ["-", "-", "-", "-", "closed", "-", "-", "-", "-"],
+            ),
+            (
+                Step::RateNotSatisfied,
+                Actor::Citizen,
+                ["-", "-", "-", "-", "reopened", "-", "-", "-", "-"],
+            ),
+            (
+                Step::CloseUnrated,
+                Actor::System,
+                ["-", "-", "-", "-", "closed", "-", "-", "-", "-"],
+            ),
+            (
+                Step::FlagOverdue,
+                Actor::System,
+                [
+                    "-",
+                    "pending_dispatch",
+                    "assigned",
+                    "accepted",
+                    "-",
+                    "reopened",
+                    "-",
+                    "-",
+                    "-",
+                ],
+            ),
+        ];
+        assert_eq!(
+            table.len(),
+            Action::ALL.len() + Step::OTHERS.len(),
+            "every step is in the table"
+        );
+        for (step, actor, row) in table {
+            for (state, expected) in STATES.iter().zip(row) {
+                let got = decide(*step, *actor, case(*state));
+                let got = match got {
+                    Ok(next) => next.code(),
+                    Err(Refusal::Conflict) => "-",
+                    Err(other) => panic!("{step:?} by {actor:?} in {state:?}: {other:?}"),
+                };
+                assert_eq!(got, *expected, "{step:?} by {actor:?} in {state:?}");
+            }
+        }
+        // A complaint with no extension asked: the extension and reveal rows are all "-" here;
+        // with a request pending, supervisors decide it in `accepted` only.
+        let mut asked = case(Accepted);
+        asked.extension = Extension::Requested;
+        for a in [Action::ApproveExtension, Action::RefuseExtension] {
+            assert_eq!(decide(Step::Staff(a), S, asked), Ok(Accepted));
+        }
+        let report = CaseFacts {
+            kind: Kind::Report,
+            ..case(Closed)
+        };
+        assert_eq!(decide(Step::Staff(Action::RevealIdentity), S, report), Ok(Closed));
+    }
+
+    #[test]
+    fn only_the_citizen_rates_and_only_the_system_sweeps() {
+        let answered = case(State::Resolved);
+        for actor in [H, S, D, Actor::System] {
+            assert_eq!(
+                decide(Step::RateSatisfied, actor, answered),
+                Err(Refusal::Forbidden)
+            );
+            assert_eq!(
+                decide(Step::RateNotSatisfied, actor, answered),
+                Err(Refusal::Forbidden)
+            );
+        }
+        for actor in [H, S, D, Actor::Citizen] {
+            assert_eq!(
+                decide(Step::CloseUnrated, actor, answered),
+                Err(Refusal::Forbidden)
+            );
+            assert_eq!(
+                decide(Step::FlagOverdue, actor, case(State::Accepted)),
+                Err(Refusal::Forbidden)
+            );
+        }
+        for action in Action::ALL {
+            assert_eq!(
+                decide(Step::Staff(*action), Actor::Citizen, answered),
+                Err(Refusal::Forbidden)
+            );
+            assert_eq!(
+                decide(Step::Staff(*action), Actor::System, answered),
+                Err(Refusal::Forbidden)
+            );
+        }
     }
 }

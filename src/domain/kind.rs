@@ -76,12 +76,25 @@ code_enum!(
 );
 
 impl State {
-    /// Still waiting for someone to act: its deadline runs and the sweeper watches it.
+    /// Still waiting for someone to act: its deadline runs and the sweeper watches it. The one
+    /// definition of "open", from the database's queries to the pages.
+    pub const OPEN: [State; 4] = [
+        State::PendingDispatch,
+        State::Assigned,
+        State::Accepted,
+        State::Reopened,
+    ];
+
+    /// The codes of [`State::OPEN`], as stored.
+    pub const OPEN_CODES: [&'static str; 4] = ["pending_dispatch", "assigned", "accepted", "reopened"];
+
     pub fn is_open(self) -> bool {
-        matches!(
-            self,
-            State::Assigned | State::Accepted | State::Reopened | State::PendingDispatch
-        )
+        State::OPEN.contains(&self)
+    }
+
+    /// The citizen has an answer: an outcome (resolved, then closed) or a refusal to accept.
+    pub fn is_answered(self) -> bool {
+        matches!(self, State::Resolved | State::Closed | State::Rejected)
     }
 }
 
@@ -94,6 +107,16 @@ impl Kind {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn open_is_defined_once_and_its_codes_match() {
+        let codes: Vec<&str> = State::OPEN.iter().map(|s| s.code()).collect();
+        assert_eq!(codes, State::OPEN_CODES);
+        for s in State::ALL {
+            assert_eq!(s.is_open(), State::OPEN_CODES.contains(&s.code()), "{s:?}");
+            assert!(!(s.is_open() && s.is_answered()), "{s:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -8,6 +8,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::catalog::Catalog;
+use crate::domain::case::{decide, Actor, CaseFacts, Extension, Step};
+use crate::domain::{Kind, State};
 use crate::error::AppError;
 use crate::mail::{notify, MailData, MailKind};
 use crate::routing::Directory;
@@ -49,6 +51,19 @@ pub async fn sweep(
         }
         for case in candidates {
             let Some(due) = case.due_at else { continue };
+            // The state machine has the last word: only an open case is flagged, and it keeps
+            // its state.
+            let facts = match (State::from_code(&case.state), Kind::from_code(&case.kind)) {
+                (Some(state), Some(kind)) => CaseFacts {
+                    state,
+                    kind,
+                    extension: Extension::None,
+                },
+                _ => continue,
+            };
+            let Ok(next) = decide(Step::FlagOverdue, Actor::System, facts) else {
+                continue;
+            };
             let holder = case.assigned_unit.clone().or(case.dispatch_unit.clone());
             let data = MailData {
                 deadline: notify::day(due),
@@ -74,7 +89,7 @@ pub async fn sweep(
                             submission_id: case.id,
                             at,
                             action: "overdue",
-                            state: &case.state,
+                            state: next.code(),
                             note: Some("已超过办理期限，已督办。"),
                             note_en: Some("Past its deadline; now under supervision."),
                             public: true,

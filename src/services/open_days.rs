@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::catalog::Catalog;
 use crate::domain::codes::{device_secret, secret_digest, EnrolmentCode};
 use crate::domain::text::normalize_optional;
+use crate::domain::State;
 use crate::domain::{FieldErrors, Problem};
 use crate::error::AppError;
 use crate::storage::events::{self, EventRow, KioskRow, NewEvent};
@@ -216,7 +217,7 @@ pub async fn stats(db: &Db, event_id: i64) -> Result<EventStats, AppError> {
         *by_kind.entry(kind).or_insert(0) += n;
         *by_category.entry(category).or_insert(0) += n;
         total += n;
-        if matches!(state.as_str(), "resolved" | "closed" | "rejected") {
+        if State::from_code(&state).is_some_and(State::is_answered) {
             answered += n;
         }
     }

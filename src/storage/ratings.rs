@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{ratings, submissions};
 use super::DbConn;
+use crate::domain::State;
 
 /// The rating given to answer `round` of a case, if any.
 pub fn rating_of(conn: &mut DbConn, submission_id: i64, round: i32) -> QueryResult<Option<String>> {
@@ -44,7 +45,7 @@ pub fn unrated_past(
     limit: i64,
 ) -> QueryResult<Vec<(i64, String, NaiveDateTime)>> {
     submissions::table
-        .filter(submissions::state.eq("resolved"))
+        .filter(submissions::state.eq(State::Resolved.code()))
         .filter(submissions::rating_until.lt(at))
         .select((
             submissions::id,
@@ -56,22 +57,24 @@ pub fn unrated_past(
         .load(conn)
 }
 
-/// Closes one such case, if it is still answered with the same window. False when someone else
-/// closed it (or it changed) meanwhile: exactly one sweeper wins.
+/// Moves one such case to `to` (the state machine's verdict), if it is still answered with the
+/// same window. False when someone else closed it (or it changed) meanwhile: exactly one
+/// sweeper wins.
 pub fn claim_unrated(
     conn: &mut DbConn,
     id: i64,
     until: NaiveDateTime,
+    to: State,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
     diesel::update(
         submissions::table
             .filter(submissions::id.eq(id))
-            .filter(submissions::state.eq("resolved"))
+            .filter(submissions::state.eq(State::Resolved.code()))
             .filter(submissions::rating_until.eq(until)),
     )
     .set((
-        submissions::state.eq("closed"),
+        submissions::state.eq(to.code()),
         submissions::rating_until.eq(None::<NaiveDateTime>),
         submissions::updated_at.eq(at),
     ))

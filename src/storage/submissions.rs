@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::audit::{self, AuditEntry};
 use super::schema::{contact_quota, submission_events, submissions};
 use super::DbConn;
+use crate::domain::State;
 use crate::on_each_backend;
 use crate::routing::Holder;
 
@@ -267,7 +268,9 @@ pub struct QueueQuery<'a> {
     pub limit: i64,
 }
 
-const OPEN: [&str; 3] = ["assigned", "accepted", "reopened"];
+/// The open states, as stored: the one definition is the domain's.
+const OPEN: [&str; 4] = State::OPEN_CODES;
+const PENDING: &str = "pending_dispatch";
 
 /// A page of a queue, nearest deadline first. Keyset pagination: stable while cases arrive.
 pub fn queue(conn: &mut DbConn, q: &QueueQuery<'_>) -> QueryResult<Vec<SubmissionRow>> {
@@ -286,10 +289,10 @@ pub fn queue(conn: &mut DbConn, q: &QueueQuery<'_>) -> QueryResult<Vec<Submissio
             .filter(s::state.eq_any(OPEN)),
         QueueScope::Dispatch([office]) => query
             .filter(s::dispatch_unit.eq(office))
-            .filter(s::state.eq("pending_dispatch")),
+            .filter(s::state.eq(PENDING)),
         QueueScope::Dispatch(offices) => query
             .filter(s::dispatch_unit.eq_any(offices))
-            .filter(s::state.eq("pending_dispatch")),
+            .filter(s::state.eq(PENDING)),
     };
     if let Some(v) = q.state {
         query = query.filter(s::state.eq(v));
@@ -341,7 +344,7 @@ pub fn queue_counts(conn: &mut DbConn, scope: &QueueScope<'_>) -> QueryResult<Ve
             .load(conn),
         QueueScope::Dispatch(offices) => query
             .filter(s::dispatch_unit.eq_any(*offices))
-            .filter(s::state.eq("pending_dispatch"))
+            .filter(s::state.eq(PENDING))
             .load(conn),
     }
 }
@@ -355,7 +358,7 @@ pub fn overdue_candidates(
     use submissions::dsl as s;
     s::submissions
         .select(SubmissionRow::as_select())
-        .filter(s::state.eq_any(["assigned", "accepted", "reopened", "pending_dispatch"]))
+        .filter(s::state.eq_any(OPEN))
         .filter(s::due_at.lt(as_of))
         .filter(s::overdue_for.is_null().or(s::overdue_for.ne(s::due_at)))
         .order((s::due_at.asc(), s::id.asc()))

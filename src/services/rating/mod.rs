@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::context::Context;
 use crate::catalog::Catalog;
+use crate::domain::case::{decide, Actor, CaseFacts, Extension, Step};
 use crate::domain::text::normalize_optional;
 use crate::domain::{FieldErrors, Kind, Problem, State};
 use crate::error::AppError;
@@ -79,10 +80,22 @@ pub enum Rated {
     Reopened,
 }
 
+/// The answer the link names is the case's current one and its window is open.
 fn ratable(row: &SubmissionRow, claim: &RatingClaim, now: NaiveDateTime) -> bool {
     row.state == State::Resolved.code()
         && row.review_round == claim.round
         && row.rating_until.is_some_and(|until| until >= now)
+}
+
+/// What the state machine says of `step` by `actor` on `row`.
+fn verdict(row: &SubmissionRow, step: Step, actor: Actor) -> Result<State, AppError> {
+    let facts = CaseFacts {
+        state: State::from_code(&row.state)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad state")))?,
+        kind: Kind::from_code(&row.kind).ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad kind")))?,
+        extension: Extension::None,
+    };
+    decide(step, actor, facts).map_err(|_| AppError::Conflict("the case's state does not allow this"))
 }
 
 /// The answer a (verified) rating link points at. A code that is not a case is `NotFound`.
@@ -140,12 +153,17 @@ pub async fn rate(
             if !ratable(&row, &claim, at) {
                 return Err(AppError::Conflict("not open for rating"));
             }
+            let step = match rating {
+                Rating::NotSatisfied => Step::RateNotSatisfied,
+                Rating::Satisfied | Rating::BasicallySatisfied => Step::RateSatisfied,
+            };
+            let next = verdict(&row, step, Actor::Citizen)?;
             ratings::insert(conn, row.id, claim.round, rating.code(), comment.as_deref(), at)?;
-            if rating == Rating::NotSatisfied {
+            if next == State::Reopened {
                 reopen(&s, conn, &row, comment.as_deref(), now)?;
                 Ok(Rated::Reopened)
             } else {
-                close(conn, &row, rating, at)?;
+                close(conn, &row, rating, next, at)?;
                 Ok(Rated::Closed)
             }
         })
@@ -154,12 +172,18 @@ pub async fn rate(
     Ok(outcome)
 }
 
-fn close(conn: &mut DbConn, row: &SubmissionRow, rating: Rating, at: NaiveDateTime) -> Result<(), AppError> {
+fn close(
+    conn: &mut DbConn,
+    row: &SubmissionRow,
+    rating: Rating,
+    next: State,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
     storage::submissions::update_case(
         conn,
         row.id,
         &CaseChanges {
-            state: Some(State::Closed.code()),
+            state: Some(next.code()),
             rating_until: Some(None),
             updated_at: Some(at),
             ..Default::default()
@@ -176,7 +200,7 @@ fn close(conn: &mut DbConn, row: &SubmissionRow, rating: Rating, at: NaiveDateTi
             submission_id: row.id,
             at,
             action: "rated",
-            state: State::Closed.code(),
+            state: next.code(),
             note: Some(&format!("群众评价：{zh}。已结案。")),
             note_en: Some(&format!("Rated by the citizen: {en}. Closed.")),
             public: true,
@@ -300,9 +324,17 @@ pub async fn close_unrated(db: &Db, as_of: DateTime<Utc>) -> Result<usize, AppEr
             return Ok(closed);
         }
         for (id, code, until) in candidates {
+            // Candidates are answered cases; the state machine says what closing one leads to.
+            let answered = CaseFacts {
+                state: State::Resolved,
+                kind: Kind::Opinion,
+                extension: Extension::None,
+            };
+            let next = decide(Step::CloseUnrated, Actor::System, answered)
+                .map_err(|_| AppError::Internal(anyhow::anyhow!("the sweeper may not close answers")))?;
             let won = db
                 .write(move |conn| -> Result<_, AppError> {
-                    if !ratings::claim_unrated(conn, id, until, at)? {
+                    if !ratings::claim_unrated(conn, id, until, next, at)? {
                         return Ok(false);
                     }
                     storage::submissions::record_event(
@@ -312,7 +344,7 @@ pub async fn close_unrated(db: &Db, as_of: DateTime<Utc>) -> Result<usize, AppEr
                             submission_id: id,
                             at,
                             action: "closed_unrated",
-                            state: State::Closed.code(),
+                            state: next.code(),
                             note: Some("评价期已过，未评价，已结案。"),
                             note_en: Some("The rating period ended without a rating; closed."),
                             public: true,
