@@ -13,6 +13,10 @@ use minsheng::catalog::Catalog;
 use minsheng::domain::{Channel, Kind, UnitKind};
 use minsheng::routing::{route, Directory, Facts, Rules};
 
+#[allow(
+    clippy::expect_used,
+    reason = "a benchmark on the shipped files cannot run without them: stop at once"
+)]
 fn shipped() -> (Catalog, Rules) {
     let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config"));
     let catalog = Catalog::load(dir).expect("shipped catalog");

@@ -224,6 +224,10 @@ impl Catalog {
         }
     }
 
+    #[allow(
+        clippy::expect_used,
+        reason = "Catalog::load refuses a catalog without every kind"
+    )]
     pub fn kind_info(&self, kind: Kind) -> &KindInfo {
         self.kinds
             .iter()

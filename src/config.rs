@@ -242,6 +242,10 @@ impl Settings {
                 message: describe_figment_error(e),
             })?);
         }
+        #[allow(
+            clippy::expect_used,
+            reason = "start-up: default.toml is always the first layer; without it nothing can run"
+        )]
         let mut settings = settings.expect("default.toml is always a layer");
         settings.environment = environment.to_owned();
         settings.config_dir = config_dir.to_path_buf();

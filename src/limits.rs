@@ -28,8 +28,8 @@ pub struct Limits {
 }
 
 fn quota(per_minute: u32, burst: u32) -> Quota {
-    let per_minute = NonZeroU32::new(per_minute.max(1)).expect("at least one");
-    let burst = NonZeroU32::new(burst.max(1)).expect("at least one");
+    let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
+    let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
     Quota::per_minute(per_minute).allow_burst(burst)
 }
 

@@ -95,6 +95,7 @@ impl Sla {
         }
     }
 
+    #[allow(clippy::expect_used, reason = "Sla::load refuses a file without every kind")]
     pub fn for_kind(&self, kind: Kind) -> &KindSla {
         self.kinds
             .get(&kind)

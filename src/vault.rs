@@ -73,6 +73,10 @@ impl Vault {
 
     /// Encrypts `plaintext`, bound to `context` (e.g. the tracking code) so sealed values cannot
     /// be moved between records. Layout: version byte, 24-byte nonce, ciphertext with tag.
+    #[allow(
+        clippy::expect_used,
+        reason = "XChaCha20-Poly1305 encryption of an in-memory buffer cannot fail"
+    )]
     pub fn seal(&self, plaintext: &[u8], context: &[u8]) -> Vec<u8> {
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let ciphertext = self
@@ -111,14 +115,14 @@ impl Vault {
     /// A keyed, deterministic index of a contact (e-mail or phone): equal inputs give equal
     /// indexes, and without the key the index reveals nothing.
     pub fn blind_index(&self, contact: &str) -> String {
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.blind_index_key).expect("any key length");
+        let mut mac = hmac(&self.blind_index_key);
         mac.update(contact.to_lowercase().as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
 
     /// A MAC over `purpose` and `value`, for CSRF tokens and the like.
     pub fn token(&self, purpose: &str, value: &[u8]) -> String {
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.token_key).expect("any key length");
+        let mut mac = hmac(&self.token_key);
         mac.update(purpose.as_bytes());
         mac.update(&[0]);
         mac.update(value);
@@ -128,7 +132,7 @@ impl Vault {
     /// Checks a token made by [`Vault::token`] in constant time.
     pub fn verify_token(&self, purpose: &str, value: &[u8], token: &str) -> bool {
         let Ok(tag) = hex::decode(token) else { return false };
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.token_key).expect("any key length");
+        let mut mac = hmac(&self.token_key);
         mac.update(purpose.as_bytes());
         mac.update(&[0]);
         mac.update(value);
@@ -167,6 +171,12 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(path, text)
+}
+
+/// HMAC-SHA-256 under `key`.
+#[allow(clippy::expect_used, reason = "HMAC takes a key of any length")]
+fn hmac(key: &[u8]) -> HmacSha256 {
+    <HmacSha256 as Mac>::new_from_slice(key).expect("any key length")
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@ pub enum CalendarError {
 }
 
 /// Beijing time, UTC+8 all year round.
+#[allow(clippy::expect_used, reason = "UTC+8 is a constant, valid offset")]
 pub fn beijing() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
@@ -122,17 +123,18 @@ impl WorkCalendar {
     /// [`Counting::Working`] only working days count, so the result is always a working day
     /// (unless `days` is 0, which gives `start`).
     ///
-    /// Panics only if the result lies beyond chrono's range (about 262,000 years away).
+    /// A result beyond chrono's range (about 262,000 years away) stops at its last day.
     pub fn add_days(&self, start: NaiveDate, days: u32, counting: Counting) -> NaiveDate {
         match counting {
             Counting::Calendar => start
                 .checked_add_days(Days::new(u64::from(days)))
-                .expect("a deadline within chrono's date range"),
+                .unwrap_or(NaiveDate::MAX),
             Counting::Working => {
                 let mut day = start;
                 let mut left = days;
                 while left > 0 {
-                    day = day.succ_opt().expect("a deadline within chrono's date range");
+                    let Some(next) = day.succ_opt() else { return day };
+                    day = next;
                     if self.is_working_day(day) {
                         left -= 1;
                     }
@@ -144,6 +146,10 @@ impl WorkCalendar {
 
     /// The moment a period of `days` days from `received` runs out: 23:59:59 Beijing time on the
     /// last day given by [`add_days`](Self::add_days) from `received`'s date in Beijing.
+    #[allow(
+        clippy::expect_used,
+        reason = "23:59:59 is a valid time, and a fixed offset reads every local time exactly once"
+    )]
     pub fn deadline_at(&self, received: DateTime<Utc>, days: u32, counting: Counting) -> DateTime<Utc> {
         let last = self.add_days(beijing_date(received), days, counting);
         let end = last.and_hms_opt(23, 59, 59).expect("23:59:59 is a valid time");

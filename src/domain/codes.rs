@@ -21,6 +21,10 @@ fn canonical(raw: &str) -> String {
         .collect()
 }
 
+#[allow(
+    clippy::expect_used,
+    reason = "without the OS's random source no code or key can be safe: stop rather than make a guessable one"
+)]
 fn random_symbols(bytes: usize, symbols: usize) -> String {
     let mut buf = vec![0u8; bytes];
     OsRng

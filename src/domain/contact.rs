@@ -9,8 +9,11 @@ use validator::ValidateEmail;
 use super::text::{check_controls, normalize};
 use super::Problem;
 
+// Literal patterns, compiled on first use and exercised by the tests below.
+#[allow(clippy::expect_used, reason = "a literal pattern that the tests compile")]
 static MOBILE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:\+?86)?1[3-9][0-9]{9}$").expect("valid regex"));
+#[allow(clippy::expect_used, reason = "a literal pattern that the tests compile")]
 static LANDLINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^0[1-9][0-9]{1,2}[0-9]{7,8}$").expect("valid regex"));
 

@@ -54,6 +54,10 @@ pub fn citizen_email(vault: &Vault, row: &SubmissionRow) -> Option<String> {
     reporter.email
 }
 
+#[allow(
+    clippy::expect_used,
+    reason = "MailData is strings and numbers: serializing it cannot fail"
+)]
 fn payload(data: &MailData) -> String {
     serde_json::to_string(data).expect("mail data serializes")
 }

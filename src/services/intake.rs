@@ -310,7 +310,9 @@ pub async fn submit_once(
                 });
             }
             Some(Stored::Replay(sealed)) => {
-                let i = idem.as_ref().expect("a replay has a key");
+                let i = idem
+                    .as_ref()
+                    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a replay without a key")))?;
                 return replayed(state, &sealed, i);
             }
             None => {}

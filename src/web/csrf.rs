@@ -24,6 +24,10 @@ fn valid_seed(value: &str) -> bool {
 }
 
 /// Issues a token for this browser, reusing its cookie when it has one.
+#[allow(
+    clippy::expect_used,
+    reason = "without the OS's random source a CSRF seed would be guessable: stop instead"
+)]
 pub fn issue(req: &HttpRequest, vault: &Vault, secure: bool) -> CsrfToken {
     if let Some(existing) = req.cookie(COOKIE).filter(|c| valid_seed(c.value())) {
         return CsrfToken {

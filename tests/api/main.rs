@@ -1,6 +1,13 @@
 //! One integration-test binary (it links once). Each module starts the real application on port 0
 //! against a fresh database; most tests run on SQLite and again on PostgreSQL.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code, helpers included: a failed expectation is a failed test"
+)]
+
 mod helpers;
 
 mod accounts;
