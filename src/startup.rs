@@ -32,7 +32,7 @@ use crate::web::lang::{negotiate, remember_choice};
 use crate::web::pages::{self, PageError};
 use crate::web::telemetry::{request_id_header, PrivateRootSpan};
 use crate::web::AppState;
-use crate::web::{citizen, staff};
+use crate::web::{citizen, session, staff};
 
 pub struct Application {
     port: u16,
@@ -257,8 +257,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/submit", web::get().to(citizen::form::submit_form))
         .route("/submit", web::post().to(citizen::form::submit))
         .route("/submit/receipt", web::get().to(citizen::form::receipt))
-        .route("/track", web::get().to(citizen::form::track_form))
-        .route("/track", web::post().to(citizen::form::track))
+        .route("/track", web::get().to(citizen::track::track_form))
+        .route("/track", web::post().to(citizen::track::track))
         .route("/static/kiosk.js", web::get().to(pages::kiosk_script))
         .route("/kiosk", web::get().to(web_kiosk::home))
         .route("/kiosk", web::post().to(web_kiosk::submit))
@@ -268,12 +268,12 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/rate/{token}", web::post().to(citizen::rating::rate))
         .service(
             web::scope("/handler")
-                .wrap(from_fn(staff::session::renew))
-                .route("", web::get().to(staff::pages::queue))
-                .route("/login", web::get().to(staff::pages::login_form))
-                .route("/login", web::post().to(staff::pages::login))
-                .route("/logout", web::post().to(staff::pages::logout))
-                .route("/supervision", web::get().to(staff::pages::supervision))
+                .wrap(from_fn(session::renew))
+                .route("", web::get().to(staff::queue::queue))
+                .route("/login", web::get().to(staff::login::login_form))
+                .route("/login", web::post().to(staff::login::login))
+                .route("/logout", web::post().to(staff::login::logout))
+                .route("/supervision", web::get().to(staff::queue::supervision))
                 .route("/password", web::get().to(staff::password::form))
                 .route("/password", web::post().to(staff::password::change))
                 .route("/events", web::get().to(staff::events::list))
@@ -283,11 +283,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/kiosks/{id}/revoke", web::post().to(staff::events::revoke))
                 .route("/outbox", web::get().to(staff::outbox::page))
                 .route("/outbox/{id}/retry", web::post().to(staff::outbox::retry))
-                .route("/cases/{tracking_code}", web::get().to(staff::pages::case))
-                .route(
-                    "/cases/{tracking_code}/actions",
-                    web::post().to(staff::pages::act),
-                ),
+                .route("/cases/{tracking_code}", web::get().to(staff::case::case))
+                .route("/cases/{tracking_code}/actions", web::post().to(staff::case::act)),
         )
         .service(
             web::scope("/api/v1")

@@ -11,8 +11,10 @@ pub mod error;
 pub mod kiosk;
 pub mod lang;
 pub mod pages;
+pub mod session;
 pub mod staff;
 pub mod state;
+pub mod submission;
 pub mod telemetry;
 pub mod texts;
 

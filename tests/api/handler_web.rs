@@ -2,7 +2,7 @@
 //! a case worked through its forms, CSRF on every action, sign-out.
 
 use minsheng::domain::kind::Role;
-use minsheng::web::staff::session;
+use minsheng::web::session;
 
 use crate::helpers::{hidden_value, text_of, valid_json, Backend, TestApp};
 use crate::on_both_backends;

@@ -18,14 +18,14 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::intake::{earlier_answer, submit_once, Idempotency};
 use crate::services::open_days::{self as service, Device};
-use crate::web::citizen::form::{
-    fingerprint, receipt_removal, submit_page, take_receipt, to_receipt, KioskForm, KioskReceipt,
-    ReceiptPage, SubmitForm,
-};
 use crate::web::csrf;
 use crate::web::error::HttpStatus;
 use crate::web::pages::{render_private, set_retry_after, Chrome, PageError, PageResult};
-use crate::web::staff::session::SignedIn;
+use crate::web::session::SignedIn;
+use crate::web::submission::{
+    fingerprint, receipt_removal, submit_page, take_receipt, to_receipt, KioskForm, KioskReceipt,
+    ReceiptPage, SubmitForm,
+};
 use crate::web::texts::{texts, Texts};
 use crate::web::AppState;
 
@@ -162,7 +162,7 @@ fn form_page(
     errors: &FieldErrors,
     banner: Option<String>,
     staff: Option<String>,
-) -> (crate::web::citizen::form::SubmitPage, csrf::CsrfToken) {
+) -> (crate::web::submission::SubmitPage, csrf::CsrfToken) {
     let token = csrf::issue_for(req, state);
     let idempotency_key = if form.idempotency_key.is_empty() {
         uuid::Uuid::new_v4().to_string()

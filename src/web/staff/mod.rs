@@ -1,10 +1,14 @@
-//! The staff pages under `/handler`: sign-in and sessions ([`session`]), the queue, supervision
-//! view and case page ([`pages`]), password change ([`password`]), the outbox for admins
-//! ([`outbox`]), open days and kiosks ([`events`]), and their texts ([`texts`]).
+//! The staff pages under `/handler`: signing in and out ([`login`]), the queue and supervision
+//! view ([`queue`]), the case page ([`case`]), password change ([`password`]), the outbox for
+//! admins ([`outbox`]), open days and kiosks ([`events`]); what they share ([`pages`]) and their
+//! texts ([`texts`]). The session itself is [`crate::web::session`], which the kiosk's assisted
+//! mode uses too.
 
+pub mod case;
 pub mod events;
+pub mod login;
 pub mod outbox;
 pub mod pages;
 pub mod password;
-pub mod session;
+pub mod queue;
 pub mod texts;

@@ -6,7 +6,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::pages::{me, respond, CsrfOnly, Me};
-use super::session::SignedIn;
 use super::texts::{staff_texts, StaffTexts};
 use crate::domain::deadlines::beijing_time;
 use crate::error::AppError;
@@ -14,6 +13,7 @@ use crate::i18n::Lang;
 use crate::storage::outbox;
 use crate::web::csrf;
 use crate::web::pages::{Chrome, PageError, PageResult};
+use crate::web::session::SignedIn;
 use crate::web::texts::{texts, Texts};
 use crate::web::AppState;
 

@@ -9,13 +9,13 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::pages::{me, respond, Me};
-use super::session::SignedIn;
 use super::texts::{staff_texts, StaffTexts};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::accounts::{self, AccountError, MIN_PASSWORD_CHARS};
 use crate::web::csrf;
 use crate::web::pages::{Chrome, PageError, PageResult};
+use crate::web::session::SignedIn;
 use crate::web::texts::{texts, Texts};
 use crate::web::AppState;
 

@@ -1,0 +1,277 @@
+//! The case page: facts, deadlines, the routing reason, the timeline, and a form for each
+//! action allowed now — thin over [`crate::services::cases`], as the staff API is.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::pages::{me, non_empty, respond, Me};
+use super::texts::{action_label, staff_texts, StaffTexts};
+use crate::catalog::Named;
+use crate::domain::case::{Action, Outcome};
+use crate::domain::deadlines::beijing_time;
+use crate::domain::kind::{Kind, State};
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::services::accounts::Staff;
+use crate::services::cases::{self, ActionRequest, CaseView};
+use crate::web::csrf;
+use crate::web::error::HttpStatus;
+use crate::web::pages::{Chrome, PageError, PageResult};
+use crate::web::session::SignedIn;
+use crate::web::texts::{state_label, texts, Texts};
+use crate::web::AppState;
+
+struct ActionForm {
+    code: &'static str,
+    label: &'static str,
+    reason: bool,
+    unit: bool,
+    days: bool,
+    resolve: bool,
+    into: bool,
+    deadline: bool,
+    prefill_reason: String,
+    prefill_days: String,
+    prefill_result: String,
+    prefill_into: String,
+    prefill_deadline: String,
+}
+
+#[derive(Template)]
+#[template(path = "handler/case.html")]
+struct CasePage {
+    s: &'static StaffTexts,
+    t: &'static Texts,
+    chrome: Chrome,
+    me: Option<Me>,
+    csrf: String,
+    c: CaseView,
+    kind: String,
+    state: String,
+    unit: String,
+    accept_deadline: String,
+    handle_deadline: String,
+    days_left: String,
+    timeline: Vec<(String, String, String, String)>,
+    forms: Vec<ActionForm>,
+    units: Vec<(String, String)>,
+    outcomes: Vec<(&'static str, &'static str)>,
+    banner: Option<String>,
+    field_errors: Vec<String>,
+}
+
+fn case_page(
+    state: &AppState,
+    lang: Lang,
+    staff: &Staff,
+    c: CaseView,
+    csrf: String,
+    last: Option<&ActionRequest>,
+    error: Option<&AppError>,
+) -> CasePage {
+    let catalog = &state.catalog;
+    let unit_name = |u: &Option<String>| {
+        u.as_deref()
+            .and_then(|u| catalog.unit(u))
+            .map(|u| u.name(lang).to_owned())
+            .unwrap_or_default()
+    };
+    let when =
+        |d: Option<chrono::DateTime<chrono::Utc>>| d.map(|d| beijing_time(d.naive_utc())).unwrap_or_default();
+    let forms = c
+        .allowed_actions
+        .iter()
+        .filter_map(|code| Action::from_code(code))
+        .map(|a| {
+            let prefill = last.filter(|l| l.action == a.code());
+            let text = |f: fn(&ActionRequest) -> Option<String>| prefill.and_then(f).unwrap_or_default();
+            ActionForm {
+                code: a.code(),
+                label: action_label(a, lang),
+                reason: matches!(
+                    a,
+                    Action::Reject
+                        | Action::Transfer
+                        | Action::Decline
+                        | Action::Escalate
+                        | Action::RequestExtension
+                        | Action::RefuseExtension
+                        | Action::RevealIdentity
+                ),
+                unit: matches!(a, Action::Transfer | Action::Dispatch),
+                days: a == Action::RequestExtension,
+                resolve: a == Action::Resolve,
+                into: a == Action::Merge,
+                deadline: a == Action::Supervise,
+                prefill_reason: text(|l| l.reason.clone().or(l.note.clone())),
+                prefill_days: prefill
+                    .and_then(|l| l.days)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                prefill_result: text(|l| l.result.clone()),
+                prefill_into: text(|l| l.into.clone()),
+                prefill_deadline: text(|l| l.deadline.clone()),
+            }
+        })
+        .collect();
+    let field_errors = match error {
+        Some(AppError::Invalid(f)) => f
+            .messages(lang)
+            .into_iter()
+            .flat_map(|(field, msgs)| msgs.into_iter().map(move |m| format!("{field}: {m}")))
+            .collect(),
+        _ => Vec::new(),
+    };
+    CasePage {
+        s: staff_texts(lang),
+        t: texts(lang),
+        chrome: Chrome::new(lang, &format!("/handler/cases/{}", c.tracking_code)),
+        me: Some(me(state, staff, lang)),
+        csrf,
+        kind: Kind::from_code(&c.kind)
+            .map(|k| catalog.kind_info(k).name(lang).to_owned())
+            .unwrap_or_default(),
+        state: state_label(&c.state, lang).to_owned(),
+        unit: unit_name(&c.assigned_unit),
+        accept_deadline: when(c.accept_deadline),
+        handle_deadline: when(c.handle_deadline),
+        days_left: c
+            .due_at
+            .filter(|_| State::from_code(&c.state).is_some_and(State::is_open))
+            .map(|d| crate::domain::calendar::days_left(chrono::Utc::now(), d).to_string())
+            .unwrap_or_default(),
+        timeline: c
+            .timeline
+            .iter()
+            .map(|e| {
+                let note = e.note.clone();
+                let mut extra = Vec::new();
+                if let Some(a) = &e.actor {
+                    extra.push(a.clone());
+                }
+                if let Some(r) = &e.reason {
+                    extra.push(r.clone());
+                }
+                if !e.public {
+                    extra.push(staff_texts(lang).internal.to_owned());
+                }
+                (
+                    beijing_time(e.at.naive_utc()),
+                    state_label(&e.state, lang).to_owned(),
+                    note.unwrap_or_default(),
+                    extra.join(" · "),
+                )
+            })
+            .collect(),
+        forms,
+        units: catalog
+            .units
+            .iter()
+            .map(|u| (u.code.clone(), format!("{} ({})", u.name(lang), u.code)))
+            .collect(),
+        outcomes: [
+            Outcome::Substantiated,
+            Outcome::Partly,
+            Outcome::Unsubstantiated,
+            Outcome::Unresolvable,
+        ]
+        .iter()
+        .map(|o| {
+            let label = match o {
+                Outcome::Substantiated => lang.pick("属实并已处理", "Substantiated and dealt with"),
+                Outcome::Partly => lang.pick("部分属实", "Partly substantiated"),
+                Outcome::Unsubstantiated => lang.pick("不属实", "Not substantiated"),
+                Outcome::Unresolvable => lang.pick("无法办理", "Cannot be resolved"),
+            };
+            (o.code(), label)
+        })
+        .collect(),
+        banner: error.map(|e| e.message(lang).to_owned()),
+        field_errors,
+        c,
+    }
+}
+
+pub async fn case(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    staff: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let token = csrf::issue_for(&req, &state);
+    let view = cases::view(&state, staff.0.clone(), path.into_inner())
+        .await
+        .page(lang)?;
+    let page = case_page(&state, lang, &staff.0, view, token.token.clone(), None, None);
+    Ok(respond(StatusCode::OK, &page, token))
+}
+
+/// An action as posted by the case page's forms.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ActionFormInput {
+    pub csrf_token: String,
+    pub action: String,
+    pub reason: String,
+    pub unit: String,
+    pub days: String,
+    pub outcome: String,
+    pub result: String,
+    pub into: String,
+    pub deadline: String,
+    pub note: String,
+}
+
+pub async fn act(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    staff: SignedIn,
+    path: web::Path<String>,
+    form: web::Form<ActionFormInput>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
+    let code = path.into_inner();
+    let request = ActionRequest {
+        action: form.action.clone(),
+        reason: non_empty(&form.reason),
+        unit: non_empty(&form.unit),
+        days: form.days.trim().parse().ok(),
+        outcome: non_empty(&form.outcome),
+        result: non_empty(&form.result),
+        into: non_empty(&form.into),
+        deadline: non_empty(&form.deadline),
+        note: non_empty(&form.note),
+    };
+    let token = csrf::issue_for(&req, &state);
+    match cases::act(&state, staff.0.clone(), code.clone(), request.clone()).await {
+        // The revealed identity is shown in this answer only; nothing is redirected or cached.
+        Ok(view) if request.action == Action::RevealIdentity.code() => {
+            let page = case_page(&state, lang, &staff.0, view, token.token.clone(), None, None);
+            Ok(respond(StatusCode::OK, &page, token))
+        }
+        Ok(_) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/handler/cases/{code}")))
+            .finish()),
+        Err(AppError::NotFound) => Err(PageError::new(AppError::NotFound, lang)),
+        Err(e @ (AppError::Invalid(_) | AppError::Forbidden | AppError::Conflict(_))) => {
+            // The page again, with the message and what was typed.
+            let view = cases::view(&state, staff.0.clone(), code).await.page(lang)?;
+            let page = case_page(
+                &state,
+                lang,
+                &staff.0,
+                view,
+                token.token.clone(),
+                Some(&request),
+                Some(&e),
+            );
+            Ok(respond(e.status(), &page, token))
+        }
+        Err(e) => Err(PageError::new(e, lang)),
+    }
+}

@@ -1,0 +1,125 @@
+//! Signing in and out of the staff pages: limited per address and per username, every failure
+//! answered the same way, the session in a sealed cookie.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::pages::{respond, CsrfOnly, Me};
+use super::texts::{staff_texts, StaffTexts};
+use crate::i18n::Lang;
+use crate::services::accounts::{self};
+use crate::web::client::ClientIp;
+use crate::web::csrf;
+use crate::web::error::HttpStatus;
+use crate::web::pages::{set_retry_after, Chrome, PageError, PageResult};
+use crate::web::session::{self};
+use crate::web::texts::{texts, Texts};
+use crate::web::AppState;
+
+#[derive(Template)]
+#[template(path = "handler/login.html")]
+struct LoginPage {
+    s: &'static StaffTexts,
+    t: &'static Texts,
+    chrome: Chrome,
+    me: Option<Me>,
+    csrf: String,
+    username: String,
+    banner: Option<String>,
+}
+
+pub async fn login_form(req: HttpRequest, state: web::Data<AppState>, lang: Lang) -> HttpResponse {
+    let token = csrf::issue_for(&req, &state);
+    let page = LoginPage {
+        s: staff_texts(lang),
+        t: texts(lang),
+        chrome: Chrome::new(lang, "/handler/login"),
+        me: None,
+        csrf: token.token.clone(),
+        username: String::new(),
+        banner: None,
+    };
+    respond(StatusCode::OK, &page, token)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LoginForm {
+    pub username: String,
+    pub password: String,
+    pub csrf_token: String,
+}
+
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    client: ClientIp,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
+    let token = csrf::issue_for(&req, &state);
+    let username = form.username.trim().to_lowercase();
+    let again = |status: StatusCode, banner: &str, retry: Option<u64>| {
+        let page = LoginPage {
+            s: staff_texts(lang),
+            t: texts(lang),
+            chrome: Chrome::new(lang, "/handler/login"),
+            me: None,
+            csrf: token.token.clone(),
+            username: form.username.clone(),
+            banner: Some(banner.to_owned()),
+        };
+        let mut resp = respond(
+            status,
+            &page,
+            csrf::CsrfToken {
+                token: token.token.clone(),
+                cookie: token.cookie.clone(),
+            },
+        );
+        set_retry_after(&mut resp, retry);
+        resp
+    };
+    if let Err(e) = state.limits.check_login(client.0, &username) {
+        return Ok(again(e.status(), e.message(lang), e.retry_after()));
+    }
+    let staff = accounts::authenticate(&state.db, &username, &form.password)
+        .await
+        .page(lang)?;
+    match staff {
+        Some(staff) => {
+            tracing::info!(user = %staff.username, "signed in");
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/handler"))
+                .cookie(session::cookie(
+                    &state.vault,
+                    &staff.username,
+                    state.settings.security.secure_cookies,
+                ))
+                .finish())
+        }
+        // One message for every failure: it does not say which part was wrong.
+        None => Ok(again(
+            StatusCode::UNAUTHORIZED,
+            staff_texts(lang).login_failed,
+            None,
+        )),
+    }
+}
+
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/handler/login"))
+        .cookie(session::removal())
+        .finish())
+}
