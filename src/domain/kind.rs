@@ -98,6 +98,20 @@ impl State {
     }
 }
 
+impl TryFrom<String> for State {
+    type Error = UnknownCode;
+
+    /// A state as stored: its code.
+    fn try_from(code: String) -> Result<State, UnknownCode> {
+        State::from_code(&code).ok_or(UnknownCode(code))
+    }
+}
+
+/// A stored code the domain does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown code `{0}`")]
+pub struct UnknownCode(pub String);
+
 impl Kind {
     /// Only misconduct reports may be sent without any identity.
     pub fn may_be_anonymous(self) -> bool {

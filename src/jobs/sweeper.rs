@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::catalog::Catalog;
 use crate::domain::case::{decide, Actor, CaseFacts, Extension, Step};
-use crate::domain::{Kind, State};
+use crate::domain::Kind;
 use crate::error::AppError;
 use crate::mail::{notify, MailData, MailKind};
 use crate::routing::Directory;
@@ -53,13 +53,13 @@ pub async fn sweep(
             let Some(due) = case.due_at else { continue };
             // The state machine has the last word: only an open case is flagged, and it keeps
             // its state.
-            let facts = match (State::from_code(&case.state), Kind::from_code(&case.kind)) {
-                (Some(state), Some(kind)) => CaseFacts {
-                    state,
-                    kind,
-                    extension: Extension::None,
-                },
-                _ => continue,
+            let Some(kind) = Kind::from_code(&case.kind) else {
+                continue;
+            };
+            let facts = CaseFacts {
+                state: case.state,
+                kind,
+                extension: Extension::None,
             };
             let Ok(next) = decide(Step::FlagOverdue, Actor::System, facts) else {
                 continue;

@@ -84,7 +84,7 @@ pub struct CaseStatus {
     pub kind: String,
     pub category: String,
     pub region: String,
-    pub state: String,
+    pub state: State,
     pub assigned_unit: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -372,16 +372,16 @@ pub async fn status(state: &Context, code: &str, key: &str) -> Result<CaseStatus
             }
             let events = submissions::events(conn, row.id, true)?;
             let now = Utc::now().naive_utc();
-            let open = State::from_code(&row.state).is_some_and(State::is_open);
+            let open = row.state.is_open();
             let overdue = open && row.due_at.is_some_and(|d| d < now);
-            let deadline = match State::from_code(&row.state) {
-                Some(State::Accepted) => row.handle_deadline.map(|d| (true, d)),
-                Some(s) if s.is_open() => row.accept_deadline.map(|d| (false, d)),
+            let deadline = match row.state {
+                State::Accepted => row.handle_deadline.map(|d| (true, d)),
+                s if s.is_open() => row.accept_deadline.map(|d| (false, d)),
                 _ => None,
             };
             let rating_token = match row.rating_until {
                 Some(until)
-                    if row.state == State::Resolved.code()
+                    if row.state == State::Resolved
                         && until >= now
                         && ratings::rating_of(conn, row.id, row.review_round)?.is_none() =>
                 {

@@ -58,7 +58,9 @@ pub struct SubmissionRow {
     pub contact_index: Option<String>,
     pub anonymous: bool,
     pub lang: String,
-    pub state: String,
+    /// Stored as its code; read as the domain's one [`State`] (an unknown code is an error).
+    #[diesel(deserialize_as = String)]
+    pub state: State,
     pub assigned_unit: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,

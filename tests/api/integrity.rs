@@ -181,7 +181,7 @@ async fn a_declined_report_never_waits_at_the_office_it_is_about(backend: Backen
         .await;
     assert_eq!(resp.status(), 200);
     let declined = row(&app, &code);
-    assert_eq!(declined.state, "pending_dispatch");
+    assert_eq!(declined.state.code(), "pending_dispatch");
     assert_eq!(
         declined.dispatch_unit.as_deref(),
         Some("370000-office"),
@@ -252,7 +252,7 @@ async fn a_dispatcher_reaches_every_case_waiting_at_their_office(backend: Backen
         }))
         .await;
     let waiting = row(&app, &code);
-    assert_eq!(waiting.state, "pending_dispatch");
+    assert_eq!(waiting.state.code(), "pending_dispatch");
     assert_eq!(waiting.dispatch_unit.as_deref(), Some("370303-office"));
     let dispatcher = app
         .staff_token("zhangdian", "370303-office", Role::Dispatcher)
@@ -327,7 +327,7 @@ async fn a_case_that_changes_hands_gets_a_fresh_clock(backend: Backend) {
         app.state.sla.deadlines(kind).accept_by(t0),
         app.state.sla.deadlines(kind).accept_by(Utc::now()),
     ];
-    assert_eq!(after.state, "assigned");
+    assert_eq!(after.state.code(), "assigned");
     assert_eq!(after.assigned_unit.as_deref(), Some("370900-police"));
     assert!(
         after.accept_deadline.is_some_and(|d| fresh.contains(&d)),

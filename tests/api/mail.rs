@@ -137,7 +137,7 @@ async fn the_whole_loop_runs_through_a_real_smtp_server(backend: Backend) {
     assert!(text_of(&thanks, "#notice").unwrap().contains("复查"));
 
     let row = case_row(&app, &code);
-    assert_eq!(row.state, "reopened");
+    assert_eq!(row.state.code(), "reopened");
     assert_eq!(row.assigned_unit.as_deref(), Some("370900-police"));
     assert_eq!(row.review_round, 1);
     assert!(row.outcome.is_none() && row.rating_until.is_none());

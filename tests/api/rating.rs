@@ -95,14 +95,14 @@ async fn a_citizen_rates_once_from_the_status_page(backend: Backend) {
     let html = none.text().await.unwrap();
     assert!(text_of(&html, "#rating-error").unwrap().contains("请选择"));
     assert_eq!(text_of(&html, "#f-comment").unwrap(), "我的意见");
-    assert_eq!(row(&app, &code).state, "resolved");
+    assert_eq!(row(&app, &code).state.code(), "resolved");
 
     let ok = post_rating(&app, &browser, &href, "satisfied", "办得很快，谢谢！").await;
     assert_eq!(ok.status(), 200);
     assert!(text_of(&ok.text().await.unwrap(), "#notice")
         .unwrap()
         .contains("已结案"));
-    assert_eq!(row(&app, &code).state, "closed");
+    assert_eq!(row(&app, &code).state.code(), "closed");
 
     // A second rating of the same answer is refused and changes nothing.
     let page = browser
@@ -128,7 +128,7 @@ async fn a_citizen_rates_once_from_the_status_page(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(again.status(), 409);
-    assert_eq!(row(&app, &code).state, "closed");
+    assert_eq!(row(&app, &code).state.code(), "closed");
     let status = status_page(&app, &browser, &code, &key).await;
     assert!(text_of(&status, "#rate").is_none(), "nothing left to rate");
     assert!(status.contains("群众评价：满意"), "the rating is on the timeline");
@@ -189,7 +189,7 @@ async fn forged_and_expired_links_are_refused(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(resp.status(), 404);
-    assert_eq!(row(&app, &code).state, "resolved");
+    assert_eq!(row(&app, &code).state.code(), "resolved");
 }
 
 async fn the_sweeper_closes_answers_nobody_rated(backend: Backend) {
@@ -207,7 +207,7 @@ async fn the_sweeper_closes_answers_nobody_rated(backend: Backend) {
     assert_eq!(run(1).await.unwrap().closed_unrated, 0, "still inside the window");
     assert_eq!(run(16).await.unwrap().closed_unrated, 1);
     assert_eq!(run(16).await.unwrap().closed_unrated, 0, "once only");
-    assert_eq!(row(&app, &code).state, "closed");
+    assert_eq!(row(&app, &code).state.code(), "closed");
     let browser = TestApp::new_client();
     let status = status_page(&app, &browser, &code, &key).await;
     assert!(status.contains("未评价，已结案"));

@@ -52,7 +52,7 @@ struct Sim {
 }
 
 fn state_of(row: &SubmissionRow) -> State {
-    State::from_code(&row.state).expect("a known state")
+    row.state
 }
 
 fn kind_of(row: &SubmissionRow) -> Kind {

@@ -311,7 +311,7 @@ fn perform(
                 e.add("into", Problem::UnknownCase);
                 AppError::Invalid(e)
             })?;
-            if other.id == row.id || other.state == State::Merged.code() {
+            if other.id == row.id || other.state == State::Merged {
                 return Err(AppError::Conflict("cannot merge into this case"));
             }
             if reach(dir, &ctx.staff, &other) == Reach::Outside {

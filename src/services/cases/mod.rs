@@ -72,7 +72,7 @@ pub fn reach(dir: &Directory, staff: &Staff, row: &SubmissionRow) -> Reach {
         // A dispatcher reaches what waits at their office and at the offices below it — the
         // same office the case's notices go to, so whoever is told can act.
         Role::Dispatcher => {
-            let pending = row.state == State::PendingDispatch.code();
+            let pending = row.state == State::PendingDispatch;
             let mine = row
                 .dispatch_unit
                 .as_deref()
@@ -89,8 +89,7 @@ pub fn reach(dir: &Directory, staff: &Staff, row: &SubmissionRow) -> Reach {
 }
 
 pub(super) fn facts(row: &SubmissionRow) -> Result<CaseFacts, AppError> {
-    let state =
-        State::from_code(&row.state).ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad state")))?;
+    let state = row.state;
     let kind = Kind::from_code(&row.kind).ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad kind")))?;
     Ok(CaseFacts {
         state,

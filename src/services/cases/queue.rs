@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 
 use super::utc;
-use crate::domain::kind::Role;
+use crate::domain::kind::{Role, State};
 use crate::error::AppError;
 use crate::routing::Directory;
 use crate::services::accounts::Staff;
@@ -36,7 +36,7 @@ pub struct QueueItem {
     pub kind: String,
     pub category: String,
     pub channel: String,
-    pub state: String,
+    pub state: State,
     pub title: Option<String>,
     pub assigned_unit: Option<String>,
     pub due_at: Option<DateTime<Utc>>,

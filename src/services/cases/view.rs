@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{facts, load, reach, utc, Ctx};
 use crate::domain::case::{check, Action, Reach};
-use crate::domain::kind::Kind;
+use crate::domain::kind::{Kind, State};
 use crate::domain::Reporter;
 use crate::error::AppError;
 use crate::services::accounts::Staff;
@@ -38,7 +38,7 @@ pub struct CaseView {
     pub target_unit: Option<String>,
     pub title: Option<String>,
     pub body: String,
-    pub state: String,
+    pub state: State,
     pub assigned_unit: Option<String>,
     pub dispatch_unit: Option<String>,
     pub routing_rule: Option<String>,

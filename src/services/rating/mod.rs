@@ -82,7 +82,7 @@ pub enum Rated {
 
 /// The answer the link names is the case's current one and its window is open.
 fn ratable(row: &SubmissionRow, claim: &RatingClaim, now: NaiveDateTime) -> bool {
-    row.state == State::Resolved.code()
+    row.state == State::Resolved
         && row.review_round == claim.round
         && row.rating_until.is_some_and(|until| until >= now)
 }
@@ -90,8 +90,7 @@ fn ratable(row: &SubmissionRow, claim: &RatingClaim, now: NaiveDateTime) -> bool
 /// What the state machine says of `step` by `actor` on `row`.
 fn verdict(row: &SubmissionRow, step: Step, actor: Actor) -> Result<State, AppError> {
     let facts = CaseFacts {
-        state: State::from_code(&row.state)
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad state")))?,
+        state: row.state,
         kind: Kind::from_code(&row.kind).ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad kind")))?,
         extension: Extension::None,
     };

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::catalog::Named;
-use crate::domain::{Channel, FieldErrors, NewSubmission, Problem, SubmissionInput};
+use crate::domain::{Channel, FieldErrors, NewSubmission, Problem, State, SubmissionInput};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::intake::{self as service, Idempotency};
@@ -208,7 +208,7 @@ struct StatusOut {
     kind: String,
     category: String,
     region: String,
-    state: String,
+    state: State,
     assigned_unit: Option<UnitRef>,
     created_at: String,
     updated_at: String,

@@ -100,7 +100,7 @@ fn status_view(state: &AppState, s: CaseStatus, lang: Lang) -> StatusView {
             .unwrap_or_else(|| s.kind.clone()),
         category: name(c.category(&s.category).map(|x| x as &dyn Named), &s.category),
         region: name(c.region(&s.region).map(|x| x as &dyn Named), &s.region),
-        state: state_label(&s.state, lang).to_owned(),
+        state: state_label(s.state.code(), lang).to_owned(),
         unit: s
             .assigned_unit
             .as_deref()

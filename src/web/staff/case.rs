@@ -11,7 +11,7 @@ use super::texts::{action_label, staff_texts, StaffTexts};
 use crate::catalog::Named;
 use crate::domain::case::{Action, Outcome};
 use crate::domain::deadlines::beijing_time;
-use crate::domain::kind::{Kind, State};
+use crate::domain::kind::Kind;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::accounts::Staff;
@@ -133,13 +133,13 @@ fn case_page(
         kind: Kind::from_code(&c.kind)
             .map(|k| catalog.kind_info(k).name(lang).to_owned())
             .unwrap_or_default(),
-        state: state_label(&c.state, lang).to_owned(),
+        state: state_label(c.state.code(), lang).to_owned(),
         unit: unit_name(&c.assigned_unit),
         accept_deadline: when(c.accept_deadline),
         handle_deadline: when(c.handle_deadline),
         days_left: c
             .due_at
-            .filter(|_| State::from_code(&c.state).is_some_and(State::is_open))
+            .filter(|_| c.state.is_open())
             .map(|d| crate::domain::calendar::days_left(chrono::Utc::now(), d).to_string())
             .unwrap_or_default(),
         timeline: c

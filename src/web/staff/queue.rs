@@ -130,7 +130,7 @@ async fn queue_page(
             kind: Kind::from_code(&c.kind)
                 .map(|k| catalog.kind_info(k).name(lang).to_owned())
                 .unwrap_or_default(),
-            state: state_label(&c.state, lang).to_owned(),
+            state: state_label(c.state.code(), lang).to_owned(),
             unit: c
                 .assigned_unit
                 .as_deref()
