@@ -8,6 +8,7 @@ pub mod citizen;
 pub mod client;
 pub mod csrf;
 pub mod error;
+pub mod extract;
 pub mod kiosk;
 pub mod lang;
 pub mod pages;

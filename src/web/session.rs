@@ -144,17 +144,3 @@ impl FromRequest for SignedIn {
         })
     }
 }
-
-impl SignedIn {
-    /// Only an administrator may go on; anyone else gets a 403 page.
-    pub fn admin_only(&self, lang: crate::i18n::Lang) -> Result<(), crate::web::pages::PageError> {
-        if self.0.role == crate::domain::kind::Role::Admin {
-            Ok(())
-        } else {
-            Err(crate::web::pages::PageError::new(
-                crate::error::AppError::Forbidden,
-                lang,
-            ))
-        }
-    }
-}

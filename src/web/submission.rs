@@ -342,3 +342,5 @@ pub(crate) struct ReceiptPage {
     pub receipt: Option<ReceiptView>,
     pub kiosk: Option<KioskReceipt>,
 }
+
+crate::has_csrf!(SubmitForm);

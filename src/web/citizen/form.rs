@@ -13,6 +13,7 @@ use crate::services::intake as service;
 use crate::web::client::ClientIp;
 use crate::web::csrf;
 use crate::web::error::HttpStatus;
+use crate::web::extract::CsrfForm;
 use crate::web::pages::{render_private, set_retry_after, Chrome, PageError, PageResult};
 use crate::web::submission::{
     receipt_removal, submit_page, take_receipt, to_receipt, ReceiptPage, SubmitForm, RECEIPT_COOKIE,
@@ -39,10 +40,9 @@ pub async fn submit(
     state: web::Data<AppState>,
     lang: Lang,
     client: ClientIp,
-    form: web::Form<SubmitForm>,
+    form: CsrfForm<SubmitForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
-    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
     if !form.website.is_empty() {
         tracing::info!("honeypot filled; submission dropped");
         return Err(PageError::new(AppError::Malformed("honeypot".into()), lang));

@@ -17,6 +17,7 @@ use crate::mail::compose::outcome_label;
 use crate::mail::rating_link::{self as token, RatingClaim, TokenError};
 use crate::services::rating::{self as service, Answer, Rated, Rating};
 use crate::web::csrf;
+use crate::web::extract::CsrfForm;
 use crate::web::pages::{render_private, Chrome, PageError, PageResult};
 use crate::web::texts::{texts, Texts};
 use crate::web::AppState;
@@ -237,11 +238,10 @@ pub async fn rate(
     state: web::Data<AppState>,
     lang: Lang,
     path: web::Path<String>,
-    form: web::Form<RateForm>,
+    form: CsrfForm<RateForm>,
 ) -> Result<HttpResponse, PageError> {
     let raw = path.into_inner();
     let form = form.into_inner();
-    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
     let asked = Asked {
         req: &req,
         state: &state,
@@ -315,3 +315,5 @@ pub async fn rate(
         Err(e) => Err(PageError::new(e, lang)),
     }
 }
+
+crate::has_csrf!(RateForm);

@@ -17,7 +17,8 @@ use crate::services::intake::{self as service, CaseStatus};
 use crate::web::client::ClientIp;
 use crate::web::csrf;
 use crate::web::error::HttpStatus;
-use crate::web::pages::{render_private, set_retry_after, Chrome, PageError, PageResult};
+use crate::web::extract::CsrfForm;
+use crate::web::pages::{render_private, set_retry_after, Chrome, PageError};
 use crate::web::texts::{state_label, texts, Texts};
 use crate::web::AppState;
 
@@ -140,10 +141,9 @@ pub async fn track(
     state: web::Data<AppState>,
     lang: Lang,
     client: ClientIp,
-    form: web::Form<TrackForm>,
+    form: CsrfForm<TrackForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
-    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
     let token = csrf::issue_for(&req, &state);
     let again = |status: StatusCode, banner: String, retry_after: Option<u64>| {
         let page = TrackPage {
@@ -177,3 +177,5 @@ pub async fn track(
         Err(e) => Err(PageError::new(e, lang)),
     }
 }
+
+crate::has_csrf!(TrackForm);

@@ -20,6 +20,7 @@ use crate::services::intake::{earlier_answer, submit_once, Idempotency};
 use crate::services::open_days::{self as service, Device};
 use crate::web::csrf;
 use crate::web::error::HttpStatus;
+use crate::web::extract::CsrfForm;
 use crate::web::pages::{render_private, set_retry_after, Chrome, PageError, PageResult};
 use crate::web::session::SignedIn;
 use crate::web::submission::{
@@ -227,9 +228,8 @@ pub async fn enrol(
     req: HttpRequest,
     state: web::Data<AppState>,
     lang: Lang,
-    form: web::Form<EnrolForm>,
+    form: CsrfForm<EnrolForm>,
 ) -> Result<HttpResponse, PageError> {
-    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
     match service::enrol(&state.db, &form.code).await.page(lang)? {
         Some(credential) => {
             let cookie = Cookie::build(DEVICE_COOKIE, credential)
@@ -267,6 +267,8 @@ pub async fn submit(
             .finish());
     };
     let form = form.into_inner();
+    // Checked here, not by the CsrfForm extractor: a screen that is not (or no longer) an
+    // enrolled kiosk goes back to enrolment first, whatever its form says.
     csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
     if !form.website.is_empty() {
         return Err(PageError::new(AppError::Malformed("honeypot".into()), lang));
@@ -378,3 +380,5 @@ pub async fn receipt(
     let _ = resp.add_cookie(&receipt_removal(RECEIPT_COOKIE, RECEIPT_PATH));
     Ok(resp)
 }
+
+crate::has_csrf!(EnrolForm);

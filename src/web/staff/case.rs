@@ -18,6 +18,7 @@ use crate::services::accounts::Staff;
 use crate::services::cases::{self, ActionRequest, CaseView};
 use crate::web::csrf;
 use crate::web::error::HttpStatus;
+use crate::web::extract::CsrfForm;
 use crate::web::pages::{Chrome, PageError, PageResult};
 use crate::web::session::SignedIn;
 use crate::web::texts::{state_label, texts, Texts};
@@ -231,10 +232,9 @@ pub async fn act(
     lang: Lang,
     staff: SignedIn,
     path: web::Path<String>,
-    form: web::Form<ActionFormInput>,
+    form: CsrfForm<ActionFormInput>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
-    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
     let code = path.into_inner();
     let request = ActionRequest {
         action: form.action.clone(),
@@ -275,3 +275,5 @@ pub async fn act(
         Err(e) => Err(PageError::new(e, lang)),
     }
 }
+
+crate::has_csrf!(ActionFormInput);

@@ -16,6 +16,7 @@ use crate::services::open_days::{self as service, EventInput, EventStats};
 use crate::storage::events::KioskRow;
 use crate::web::csrf;
 use crate::web::error::ApiError;
+use crate::web::extract::{Admin, CsrfForm};
 use crate::web::pages::{Chrome, PageError, PageResult};
 use crate::web::session::SignedIn;
 use crate::web::staff::pages::{me, respond, CsrfOnly, Me};
@@ -122,11 +123,9 @@ pub async fn add(
     req: HttpRequest,
     state: web::Data<AppState>,
     lang: Lang,
-    staff: SignedIn,
-    form: web::Form<EventForm>,
+    Admin(staff): Admin,
+    form: CsrfForm<EventForm>,
 ) -> Result<HttpResponse, PageError> {
-    staff.admin_only(lang)?;
-    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
     let input = EventInput {
         host_unit: form.host_unit.trim().to_owned(),
         title: form.title.clone(),
@@ -176,12 +175,10 @@ pub async fn add_kiosk(
     req: HttpRequest,
     state: web::Data<AppState>,
     lang: Lang,
-    staff: SignedIn,
+    Admin(staff): Admin,
     path: web::Path<i64>,
-    form: web::Form<KioskForm>,
+    form: CsrfForm<KioskForm>,
 ) -> Result<HttpResponse, PageError> {
-    staff.admin_only(lang)?;
-    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
     let (id, code) = service::add_kiosk(&state.db, path.into_inner(), &form.name)
         .await
         .page(lang)?;
@@ -203,15 +200,12 @@ pub async fn add_kiosk(
 }
 
 pub async fn revoke(
-    req: HttpRequest,
     state: web::Data<AppState>,
     lang: Lang,
-    staff: SignedIn,
+    _admin: Admin,
     path: web::Path<i64>,
-    form: web::Form<CsrfOnly>,
+    _form: CsrfForm<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
-    staff.admin_only(lang)?;
-    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
     service::revoke(&state.db, path.into_inner()).await.page(lang)?;
     Ok(see_events())
 }
@@ -230,9 +224,8 @@ pub async fn visitors(
     lang: Lang,
     staff: SignedIn,
     path: web::Path<i64>,
-    form: web::Form<VisitorsForm>,
+    form: CsrfForm<VisitorsForm>,
 ) -> Result<HttpResponse, PageError> {
-    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
     let id = path.into_inner();
     let stats = service::stats(&state.db, id).await.page(lang)?;
     if staff.0.role != Role::Admin && staff.0.unit != stats.host_unit {
@@ -266,3 +259,5 @@ pub async fn stats(
         .map_err(|error| ApiError { error, lang })?;
     Ok(HttpResponse::Ok().json(stats))
 }
+
+crate::has_csrf!(EventForm, KioskForm, VisitorsForm);

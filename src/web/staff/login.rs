@@ -13,6 +13,7 @@ use crate::services::accounts::{self};
 use crate::web::client::ClientIp;
 use crate::web::csrf;
 use crate::web::error::HttpStatus;
+use crate::web::extract::CsrfForm;
 use crate::web::pages::{set_retry_after, Chrome, PageError, PageResult};
 use crate::web::session::{self};
 use crate::web::texts::{texts, Texts};
@@ -57,10 +58,9 @@ pub async fn login(
     state: web::Data<AppState>,
     lang: Lang,
     client: ClientIp,
-    form: web::Form<LoginForm>,
+    form: CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
-    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
     let token = csrf::issue_for(&req, &state);
     let username = form.username.trim().to_lowercase();
     let again = |status: StatusCode, banner: &str, retry: Option<u64>| {
@@ -111,15 +111,12 @@ pub async fn login(
     }
 }
 
-pub async fn logout(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    lang: Lang,
-    form: web::Form<CsrfOnly>,
-) -> Result<HttpResponse, PageError> {
-    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
+/// Signs out: the session cookie is removed (a checked form, so no other site can sign one out).
+pub async fn logout(_form: CsrfForm<CsrfOnly>) -> Result<HttpResponse, PageError> {
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/handler/login"))
         .cookie(session::removal())
         .finish())
 }
+
+crate::has_csrf!(LoginForm);

@@ -12,8 +12,8 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::storage::outbox;
 use crate::web::csrf;
+use crate::web::extract::{Admin, CsrfForm};
 use crate::web::pages::{Chrome, PageError, PageResult};
-use crate::web::session::SignedIn;
 use crate::web::texts::{texts, Texts};
 use crate::web::AppState;
 
@@ -56,10 +56,9 @@ pub async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
     lang: Lang,
-    staff: SignedIn,
+    Admin(staff): Admin,
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, PageError> {
-    staff.admin_only(lang)?;
     let s = staff_texts(lang);
     let ((pending, sent, dead), rows) = state
         .db
@@ -98,15 +97,12 @@ pub async fn page(
 }
 
 pub async fn retry(
-    req: HttpRequest,
     state: web::Data<AppState>,
     lang: Lang,
-    staff: SignedIn,
+    Admin(staff): Admin,
     path: web::Path<i64>,
-    form: web::Form<CsrfOnly>,
+    _form: CsrfForm<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
-    staff.admin_only(lang)?;
-    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
     let id = path.into_inner();
     let now = chrono::Utc::now().naive_utc();
     let found = state

@@ -50,3 +50,5 @@ pub struct CsrfOnly {
 pub(super) fn non_empty(s: &str) -> Option<String> {
     (!s.trim().is_empty()).then(|| s.trim().to_owned())
 }
+
+crate::has_csrf!(CsrfOnly);

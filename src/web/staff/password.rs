@@ -14,7 +14,8 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::accounts::{self, AccountError, MIN_PASSWORD_CHARS};
 use crate::web::csrf;
-use crate::web::pages::{Chrome, PageError, PageResult};
+use crate::web::extract::CsrfForm;
+use crate::web::pages::{Chrome, PageError};
 use crate::web::session::SignedIn;
 use crate::web::texts::{texts, Texts};
 use crate::web::AppState;
@@ -74,10 +75,9 @@ pub async fn change(
     state: web::Data<AppState>,
     lang: Lang,
     staff: SignedIn,
-    form: web::Form<PasswordForm>,
+    form: CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
-    csrf::verify(&req, &state.vault, &form.csrf_token).page(lang)?;
     let s = staff_texts(lang);
     let mut errors = BTreeMap::new();
     if form.new.chars().count() < MIN_PASSWORD_CHARS {
@@ -116,3 +116,5 @@ pub async fn change(
         errors,
     ))
 }
+
+crate::has_csrf!(PasswordForm);
