@@ -4,7 +4,6 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::error::UrlencodedError;
@@ -24,7 +23,7 @@ use crate::routing::{Directory, Router, Rules};
 use crate::services::{self, accounts};
 use crate::sla::Sla;
 use crate::storage::connection::write_transaction;
-use crate::storage::{idempotency, migrations, reference, submissions, Db};
+use crate::storage::{migrations, reference, Db};
 use crate::vault::Vault;
 use crate::web::api as web_api;
 use crate::web::kiosk as web_kiosk;
@@ -175,57 +174,35 @@ impl Application {
 /// Every minute: forget idle rate-limit entries; drop per-contact quota rows of past days and
 /// idempotency keys older than a day.
 async fn housekeeping(state: web::Data<AppState>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
-    loop {
-        tick.tick().await;
+    jobs::every(60, || async {
         state.limits.housekeeping();
-        let (today, _) = crate::domain::deadlines::beijing_day(chrono::Utc::now());
-        let day_ago = (chrono::Utc::now() - chrono::Duration::days(1)).naive_utc();
-        let pruned = state
-            .db
-            .write(move |conn| -> Result<_, AppError> {
-                submissions::prune_contact_quota(conn, &today)?;
-                idempotency::prune(conn, day_ago)?;
-                Ok(())
-            })
-            .await;
-        if let Err(e) = pruned {
+        if let Err(e) = jobs::housekeeping::prune(&state.db, chrono::Utc::now()).await {
             e.log();
         }
-    }
+    })
+    .await
 }
 
-/// Every `sweeper.interval_secs`: flag what ran past its deadline (see [`triage::sweeper`]).
+/// Every `sweeper.interval_secs`: flag what ran past its deadline (see [`jobs::sweeper`]).
 async fn sweeper(state: web::Data<AppState>) {
-    let secs = state.settings.sweeper.interval_secs;
-    if secs == 0 {
-        return std::future::pending().await;
-    }
-    let mut tick = tokio::time::interval(Duration::from_secs(secs));
-    loop {
-        tick.tick().await;
+    jobs::every(state.settings.sweeper.interval_secs, || async {
         let s = &state;
         if let Err(e) = jobs::sweeper::sweep(&s.db, &s.catalog, &s.router.directory, chrono::Utc::now()).await
         {
             e.log();
         }
-    }
+    })
+    .await
 }
 
 /// Every `mail.interval_secs`: send what the outbox holds (see [`crate::mail::worker`]).
 async fn mail_worker(state: web::Data<AppState>) {
-    let secs = state.settings.mail.interval_secs;
-    if secs == 0 {
-        return std::future::pending().await;
-    }
-    let mut tick = tokio::time::interval(Duration::from_secs(secs));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
+    jobs::every(state.settings.mail.interval_secs, || async {
         if let Err(e) = state.mailer.flush(&state.db).await {
             e.log();
         }
-    }
+    })
+    .await
 }
 
 fn security_headers() -> DefaultHeaders {
