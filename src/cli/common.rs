@@ -11,10 +11,9 @@ use crate::domain::deadlines::parse_moment;
 use crate::startup::{load_catalog, prepare_database};
 use crate::storage::Db;
 
-/// Runs `f` on a blocking thread. The library's synchronous writes wait on the SQLite writer
-/// with `blocking_recv`, which panics on the runtime's own thread; so does everything else that
-/// blocks (connecting, migrating, reading standard input) go through here. A panic in `f` is
-/// passed on as it is.
+/// Runs `f` on a blocking thread: everything that blocks (connecting, migrating, reading
+/// standard input) goes through here, off the runtime's own threads. A panic in `f` is passed
+/// on as it is.
 pub(super) async fn blocking<T, F>(f: F) -> anyhow::Result<T>
 where
     T: Send + 'static,

@@ -20,6 +20,8 @@ use crate::error::AppError;
 use crate::services::accounts::Staff;
 use crate::storage::accounts;
 use crate::vault::Vault;
+use crate::web::lang::negotiate;
+use crate::web::pages::PageError;
 use crate::web::AppState;
 
 pub const COOKIE: &str = "ms_staff";
@@ -121,11 +123,12 @@ impl FromRequest for SignedIn {
             let Some(session) = open(&state.vault, &value) else {
                 return Err(to_login());
             };
+            // A database that cannot be reached is an honest 503, not "please sign in again".
             let row = state
                 .db
                 .read(move |conn| Ok::<_, AppError>(accounts::find_user(conn, &session.user)?))
                 .await
-                .map_err(|_| to_login())?;
+                .map_err(|e| PageError::new(e, negotiate(&req)))?;
             match row {
                 Some(r) if !r.disabled => match Role::from_code(&r.role) {
                     Some(role) => {

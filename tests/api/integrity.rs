@@ -393,3 +393,62 @@ on_both_backends!(
     a_dispatcher_reaches_every_case_waiting_at_their_office,
     a_case_that_changes_hands_gets_a_fresh_clock,
 );
+
+/// A service error keeps its cause: with the database unreachable, a signed-in handler's page and
+/// a staff action are an honest 503 — not a trip back to the sign-in page, not a 422 — and both
+/// work again once it is back. (PostgreSQL: a database can be closed to every connection.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_an_outage_is_a_503_not_a_sign_in_page() {
+    use diesel::connection::SimpleConnection;
+    if !crate::helpers::postgres_available() {
+        return;
+    }
+    let app = TestApp::spawn_with(Backend::Postgres, |s| s.database.timeout_ms = 500).await;
+    let token = app
+        .staff_token("feicheng.handler", "370983-police", Role::Handler)
+        .await;
+    let (code, _) = app.submit(&valid_json(1)).await;
+    let browser = TestApp::new_client();
+    let signed_in = app
+        .sign_in(&browser, "feicheng.handler", "a long enough password")
+        .await;
+    assert_eq!(signed_in.status(), 303);
+    assert_eq!(
+        browser.get(app.url("/handler")).send().await.unwrap().status(),
+        200
+    );
+
+    let url = &app.settings.database.url;
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    let mut admin = diesel::PgConnection::establish(&crate::helpers::pg_admin_url()).unwrap();
+    let close = format!(
+        "ALTER DATABASE {name} ALLOW_CONNECTIONS false;
+         SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
+    );
+    admin.batch_execute(&close).unwrap();
+
+    let page = browser.get(app.url("/handler")).send().await.unwrap();
+    assert_eq!(page.status(), 503, "not a redirect to the sign-in page");
+    assert!(page.headers().get("retry-after").is_some());
+    let act = app
+        .staff_act(
+            &token,
+            &code,
+            json!({"action": "merge", "into": "MS-0000-0000-0000"}),
+        )
+        .await;
+    assert_eq!(act.status(), 503, "not a 422 about the case to merge into");
+
+    admin
+        .batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true;"))
+        .unwrap();
+    let mut back = false;
+    for _ in 0..50 {
+        if browser.get(app.url("/handler")).send().await.unwrap().status() == 200 {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(back, "the pages work again once the database is back");
+}

@@ -306,10 +306,14 @@ fn perform(
             note_en = format!("Handled: {new_unit}");
         }
         (Action::Merge, Input::Into(into)) => {
-            let other = load(conn, &into).map_err(|_| {
-                let mut e = FieldErrors::default();
-                e.add("into", Problem::UnknownCase);
-                AppError::Invalid(e)
+            // Only "no such case" is the citizen's input at fault; a database error stays one.
+            let other = load(conn, &into).map_err(|e| match e {
+                AppError::NotFound => {
+                    let mut e = FieldErrors::default();
+                    e.add("into", Problem::UnknownCase);
+                    AppError::Invalid(e)
+                }
+                other => other,
             })?;
             if other.id == row.id || other.state == State::Merged {
                 return Err(AppError::Conflict("cannot merge into this case"));
