@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::cases::counts::CountsCache;
+use super::counts::CountsCache;
 use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::mail::Mailer;

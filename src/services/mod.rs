@@ -10,5 +10,6 @@ pub mod rating;
 pub mod seed;
 
 pub mod context;
+pub mod counts;
 
 pub use context::Context;

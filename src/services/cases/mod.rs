@@ -4,13 +4,11 @@
 //! one transaction. The staff API and (later) the handler's pages call these same functions.
 
 mod actions;
-pub mod counts;
 mod notices;
 mod queue;
 mod view;
 
 pub use actions::{act, ActionRequest};
-pub use counts::CountsCache;
 pub use queue::{queue, QueueItem, QueuePage, QueueParams, QUEUE_PAGE};
 pub use view::{view, CaseView, EventView};
 

@@ -1,4 +1,5 @@
-//! Counts of open cases per state, per queue, kept a few seconds.
+//! Counts of open cases per state, per queue, kept a few seconds (the queue service fills it;
+//! any action clears it).
 
 use std::collections::BTreeMap;
 
@@ -18,7 +19,7 @@ impl CountsCache {
     /// The counts if fresh. When they have expired, the first caller is told to recount while the
     /// others keep getting the old counts until it is done, so expiry never sends every
     /// concurrent request to count at once.
-    pub(super) fn get(&self, key: &str) -> Option<BTreeMap<String, i64>> {
+    pub(crate) fn get(&self, key: &str) -> Option<BTreeMap<String, i64>> {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let entry = entries.get_mut(key)?;
         if entry.0.elapsed() < Self::TTL {
@@ -28,7 +29,7 @@ impl CountsCache {
         None
     }
 
-    pub(super) fn put(&self, key: String, counts: BTreeMap<String, i64>) {
+    pub(crate) fn put(&self, key: String, counts: BTreeMap<String, i64>) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= Self::MAX_ENTRIES {
             entries.retain(|_, (at, _)| at.elapsed() < Self::TTL);
