@@ -221,9 +221,10 @@ async fn a_declined_report_never_waits_at_the_office_it_is_about(backend: Backen
         row(&app, &code).assigned_unit.as_deref(),
         Some("370000-discipline")
     );
+    let discipline = provincial_discipline(&app).await;
     let resp = app
         .staff_act(
-            &provincial_discipline(&app).await,
+            &discipline,
             &code,
             json!({"action": "decline", "reason": "不属本机关管辖"}),
         )
@@ -233,6 +234,29 @@ async fn a_declined_report_never_waits_at_the_office_it_is_about(backend: Backen
         row(&app, &code).assigned_unit.as_deref(),
         Some("370000-discipline")
     );
+    // Moved on to another provincial unit, it still cannot be declined into nowhere: no office
+    // may hold it, so the decline is refused and the case stays where it is.
+    let resp = app
+        .staff_act(
+            &discipline,
+            &code,
+            json!({"action": "transfer", "unit": "370000-police", "reason": "涉及公安厅"}),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let police = app.staff_token("ppolice", "370000-police", Role::Handler).await;
+    let resp = app
+        .staff_act(
+            &police,
+            &code,
+            json!({"action": "decline", "reason": "不属本机关管辖"}),
+        )
+        .await;
+    assert_eq!(resp.status(), 409);
+    let kept = row(&app, &code);
+    assert_eq!(kept.state.code(), "assigned");
+    assert_eq!(kept.assigned_unit.as_deref(), Some("370000-police"));
+    assert_eq!(kept.dispatch_unit, None);
 }
 
 async fn provincial_discipline(app: &TestApp) -> String {

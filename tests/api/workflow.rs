@@ -505,6 +505,10 @@ impl Sim {
                 );
                 assert_eq!(row.assigned_unit, None, "{at}");
             }
+            if matches!(state, State::Assigned | State::Accepted | State::Reopened) {
+                assert!(row.assigned_unit.is_some(), "{at}: in work at no unit");
+                assert_eq!(row.dispatch_unit, None, "{at}: in work and waiting for dispatch");
+            }
             if state.is_open() {
                 assert!(row.due_at.is_some(), "{at}: open without a running deadline");
                 if state == State::Accepted {

@@ -237,9 +237,9 @@ fn perform(
         }
         (Action::Decline, Input::Reason(why)) => {
             let placed = guard::dispatch(dir, &subject);
-            // No office may hold it, and going up leads back here: nobody else can take it.
-            if placed.holder.unit().is_none() || placed.holder.assigned_unit() == row.assigned_unit.as_deref()
-            {
+            // Declining hands the case to a dispatcher. When no office may hold it (a report about
+            // the top office), say so: the unit can escalate or transfer it instead.
+            if placed.holder.dispatch_unit().is_none() {
                 return Err(AppError::Conflict("no rectification office may take this case"));
             }
             holder = Some(placed.holder);
@@ -261,6 +261,10 @@ fn perform(
                 .parent
                 .ok_or(AppError::Conflict("there is no unit above this one"))?;
             let placed = guard::worked_out(dir, &subject, up);
+            // Escalation assigns: a unit above that may hold the case, or nothing.
+            if placed.holder.assigned_unit().is_none() {
+                return Err(AppError::Conflict("no unit above may take this case"));
+            }
             holder = Some(placed.holder);
             (note, note_en) = placed.diverted.unwrap_or_else(|| {
                 (
