@@ -1,7 +1,9 @@
-//! Working a case: what a member of staff sees of it, and the actions they take on it. Each action
-//! is checked by the state machine ([`crate::domain::case::check`]) against the actor's role and
-//! reach, changes the case, and leaves an event on its timeline (and so in the audit log), all in
-//! one transaction. The staff API and (later) the handler's pages call these same functions.
+//! Working a case: what a member of staff sees of it ([`view`]), the actions they take on it
+//! ([`act`]), their queue ([`queue`]), and the mail an action causes. Each action is checked by
+//! the state machine ([`crate::domain::case::check`]) against the actor's role and reach, changes
+//! the case, and leaves an event on its timeline (and so in the audit log), all in one
+//! transaction. The staff API and the staff pages call these same functions. Here: who the actor
+//! is to a case ([`reach`]), and the helpers the parts share.
 
 mod actions;
 mod notices;
