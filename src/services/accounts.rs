@@ -275,6 +275,18 @@ pub fn staff_for_token(conn: &mut DbConn, token: &str) -> Result<Option<Staff>, 
     Ok(accounts::user_for_token(conn, &token_hash(token))?.and_then(staff))
 }
 
+/// [`staff_for_token`] off the async threads.
+pub async fn staff_with_token(db: &Db, token: String) -> Result<Option<Staff>, AppError> {
+    db.read(move |conn| staff_for_token(conn, &token)).await
+}
+
+/// The enabled user a session names. A database that cannot be reached is an error, never
+/// "signed out".
+pub async fn staff_named(db: &Db, username: String) -> Result<Option<Staff>, AppError> {
+    db.read(move |conn| -> Result<_, AppError> { Ok(accounts::find_user(conn, &username)?.and_then(staff)) })
+        .await
+}
+
 /// On first start, when no administrator exists, creates `admin` at the top rectification office
 /// (else the first unit) and returns its one-time password.
 pub async fn ensure_admin(db: &Db, catalog: &Catalog) -> Result<Option<String>, AppError> {

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod cases;
 pub mod intake;
 pub mod open_days;
+pub mod outbox;
 pub mod rating;
 pub mod seed;
 

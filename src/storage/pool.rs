@@ -105,6 +105,17 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Whether the database answers a trivial query (readiness).
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        self.read(|conn| -> Result<(), StorageError> {
+            diesel::connection::SimpleConnection::batch_execute(conn, "SELECT 1")?;
+            Ok(())
+        })
+        .await
+    }
+}
+
 /// Runs blocking work (the database, password hashing) off the async threads.
 pub async fn run_blocking<T, E, F>(f: F) -> Result<T, E>
 where

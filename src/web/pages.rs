@@ -210,13 +210,7 @@ pub async fn healthz() -> HttpResponse {
 
 /// Readiness: the database answers.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let ping = state
-        .db
-        .read(|conn| {
-            use diesel::connection::SimpleConnection;
-            conn.batch_execute("SELECT 1").map_err(AppError::from)
-        })
-        .await;
+    let ping = state.db.ping().await.map_err(AppError::from);
     match ping {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
         Err(e) => {

@@ -15,10 +15,8 @@ use base64::Engine;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::kind::Role;
-use crate::error::AppError;
+use crate::services::accounts;
 use crate::services::accounts::Staff;
-use crate::storage::accounts;
 use crate::vault::Vault;
 use crate::web::lang::negotiate;
 use crate::web::pages::PageError;
@@ -124,25 +122,15 @@ impl FromRequest for SignedIn {
                 return Err(to_login());
             };
             // A database that cannot be reached is an honest 503, not "please sign in again".
-            let row = state
-                .db
-                .read(move |conn| Ok::<_, AppError>(accounts::find_user(conn, &session.user)?))
+            let staff = accounts::staff_named(&state.db, session.user)
                 .await
                 .map_err(|e| PageError::new(e, negotiate(&req)))?;
-            match row {
-                Some(r) if !r.disabled => match Role::from_code(&r.role) {
-                    Some(role) => {
-                        req.extensions_mut().insert(Renew(r.username.clone()));
-                        Ok(SignedIn(Staff {
-                            id: r.id,
-                            username: r.username,
-                            unit: r.unit,
-                            role,
-                        }))
-                    }
-                    None => Err(to_login()),
-                },
-                _ => Err(to_login()),
+            match staff {
+                Some(staff) => {
+                    req.extensions_mut().insert(Renew(staff.username.clone()));
+                    Ok(SignedIn(staff))
+                }
+                None => Err(to_login()),
             }
         })
     }

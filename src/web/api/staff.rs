@@ -49,9 +49,7 @@ impl FromRequest for ApiStaff {
             let (Some(token), Some(state)) = (token, state) else {
                 return Err(unauthorized());
             };
-            let staff = state
-                .db
-                .read(move |conn| accounts::staff_for_token(conn, &token))
+            let staff = accounts::staff_with_token(&state.db, token)
                 .await
                 .map_err(|e| actix_web::Error::from(ApiError { error: e, lang }))?;
             staff.map(ApiStaff).ok_or_else(unauthorized)

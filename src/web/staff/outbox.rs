@@ -8,9 +8,8 @@ use askama::Template;
 use super::pages::{me, respond, CsrfOnly, Me};
 use super::texts::{staff_texts, StaffTexts};
 use crate::domain::deadlines::beijing_time;
-use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::storage::outbox;
+use crate::services::outbox;
 use crate::web::csrf;
 use crate::web::extract::{Admin, CsrfForm};
 use crate::web::pages::{Chrome, PageError, PageResult};
@@ -60,11 +59,12 @@ pub async fn page(
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, PageError> {
     let s = staff_texts(lang);
-    let ((pending, sent, dead), rows) = state
-        .db
-        .read(|conn| Ok((outbox::counts(conn)?, outbox::dead(conn, SHOWN)?)))
-        .await
-        .page(lang)?;
+    let outbox::Overview {
+        pending,
+        sent,
+        dead,
+        dead_rows: rows,
+    } = outbox::overview(&state.db, SHOWN).await.page(lang)?;
     let token = csrf::issue_for(&req, &state);
     let body = OutboxPage {
         s,
@@ -104,15 +104,7 @@ pub async fn retry(
     _form: CsrfForm<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
-    let now = chrono::Utc::now().naive_utc();
-    let found = state
-        .db
-        .write(move |conn| Ok(outbox::retry(conn, id, now)?))
-        .await
-        .page(lang)?;
-    if !found {
-        return Err(PageError::new(AppError::NotFound, lang));
-    }
+    outbox::retry(&state.db, id).await.page(lang)?;
     tracing::info!(mail = id, user = %staff.0.username, "dead mail put back in line");
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/handler/outbox?retried=1"))
