@@ -10,15 +10,7 @@ use std::time::{Duration, Instant};
 use crate::helpers::{config_dir, valid_json, TEST_KEY};
 
 fn minsheng() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_minsheng"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("MINSHENG") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("MINSHENG_CONFIG_DIR", config_dir())
-        .env_remove("RUST_LOG");
-    cmd
+    crate::helpers::minsheng_binary()
 }
 
 /// A temporary copy of the shipped configuration folder, to break on purpose.

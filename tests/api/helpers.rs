@@ -355,3 +355,33 @@ impl TestApp {
         )
     }
 }
+
+/// The `minsheng` binary with none of this process's `MINSHENG*` settings, reading the shipped
+/// configuration.
+pub fn minsheng_binary() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_minsheng"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("MINSHENG") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("MINSHENG_CONFIG_DIR", config_dir())
+        .env_remove("RUST_LOG");
+    cmd
+}
+
+impl TestApp {
+    /// The citizen's status page for a case, looked up with its code and key.
+    pub async fn status_page(&self, browser: &reqwest::Client, code: &str, key: &str) -> String {
+        let csrf = self.csrf_token(browser, "/track").await;
+        browser
+            .post(self.url("/track"))
+            .form(&[("csrf_token", csrf.as_str()), ("code", code), ("key", key)])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+}

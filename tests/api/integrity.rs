@@ -15,7 +15,7 @@ use minsheng::storage::schema::submissions as s;
 use minsheng::storage::submissions::{self, SubmissionRow};
 use serde_json::{json, Value};
 
-use crate::helpers::{config_dir, text_of, valid_json, Backend, TestApp, TEST_KEY};
+use crate::helpers::{text_of, valid_json, Backend, TestApp, TEST_KEY};
 use crate::on_both_backends;
 
 fn row(app: &TestApp, code: &str) -> SubmissionRow {
@@ -32,19 +32,12 @@ fn report_about(unit: &str) -> Value {
 
 /// The `minsheng` binary pointed at the test app's database.
 fn cli(app: &TestApp, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_minsheng"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("MINSHENG") {
-            cmd.env_remove(k);
-        }
-    }
+    let mut cmd = crate::helpers::minsheng_binary();
     cmd.args(args)
-        .env("MINSHENG_CONFIG_DIR", config_dir())
         .env("MINSHENG__DATABASE__URL", &app.settings.database.url)
         .env("MINSHENG__DATA_DIR", &app.settings.data_dir)
         .env("MINSHENG__SECURITY__DATA_KEY", TEST_KEY)
         .env("MINSHENG__MAIL__TRANSPORT", "file")
-        .env_remove("RUST_LOG")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -368,21 +361,7 @@ async fn a_case_that_changes_hands_gets_a_fresh_clock(backend: Backend) {
     );
     // The earlier deadlines stay on the timeline; the citizen sees the new unit and date.
     let day = minsheng::mail::notify::day(after.accept_deadline.unwrap());
-    let browser = TestApp::new_client();
-    let csrf = app.csrf_token(&browser, "/track").await;
-    let page = browser
-        .post(app.url("/track"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("code", code.as_str()),
-            ("key", key.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.status_page(&TestApp::new_client(), &code, &key).await;
     assert_eq!(text_of(&page, "#deadline").as_deref(), Some(day.as_str()));
     assert!(page.contains("泰安市公安局"), "the new unit is named");
     assert!(

@@ -30,19 +30,6 @@ async fn answered(app: &TestApp, n: usize) -> (String, String) {
     (code, key)
 }
 
-async fn status_page(app: &TestApp, browser: &reqwest::Client, code: &str, key: &str) -> String {
-    let csrf = app.csrf_token(browser, "/track").await;
-    browser
-        .post(app.url("/track"))
-        .form(&[("csrf_token", csrf.as_str()), ("code", code), ("key", key)])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 async fn post_rating(
     app: &TestApp,
     browser: &reqwest::Client,
@@ -79,7 +66,7 @@ async fn a_citizen_rates_once_from_the_status_page(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (code, key) = answered(&app, 1).await;
     let browser = TestApp::new_client();
-    let status = status_page(&app, &browser, &code, &key).await;
+    let status = app.status_page(&browser, &code, &key).await;
     let doc = scraper::Html::parse_document(&status);
     let href = doc
         .select(&scraper::Selector::parse("#rate a").unwrap())
@@ -129,7 +116,7 @@ async fn a_citizen_rates_once_from_the_status_page(backend: Backend) {
         .unwrap();
     assert_eq!(again.status(), 409);
     assert_eq!(row(&app, &code).state.code(), "closed");
-    let status = status_page(&app, &browser, &code, &key).await;
+    let status = app.status_page(&browser, &code, &key).await;
     assert!(text_of(&status, "#rate").is_none(), "nothing left to rate");
     assert!(status.contains("群众评价：满意"), "the rating is on the timeline");
 }
@@ -209,7 +196,7 @@ async fn the_sweeper_closes_answers_nobody_rated(backend: Backend) {
     assert_eq!(run(16).await.unwrap().closed_unrated, 0, "once only");
     assert_eq!(row(&app, &code).state.code(), "closed");
     let browser = TestApp::new_client();
-    let status = status_page(&app, &browser, &code, &key).await;
+    let status = app.status_page(&browser, &code, &key).await;
     assert!(status.contains("未评价，已结案"));
 }
 
