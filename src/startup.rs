@@ -108,6 +108,7 @@ impl Application {
                 sla,
                 mailer,
                 queue_counts: Default::default(),
+                clock: Arc::new(services::Clock::system()),
             },
             limits,
         });
@@ -187,8 +188,7 @@ async fn housekeeping(state: web::Data<AppState>) {
 async fn sweeper(state: web::Data<AppState>) {
     jobs::every(state.settings.sweeper.interval_secs, || async {
         let s = &state;
-        if let Err(e) = jobs::sweeper::sweep(&s.db, &s.catalog, &s.router.directory, chrono::Utc::now()).await
-        {
+        if let Err(e) = jobs::sweeper::sweep(&s.db, &s.catalog, &s.router.directory, s.clock.now()).await {
             e.log();
         }
     })
@@ -276,6 +276,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
                     web::get().to(web_api::citizen::get_submission),
                 )
                 .route("/staff/queue", web::get().to(web_api::staff::queue))
+                .route("/staff/stats", web::get().to(web_api::staff::stats))
                 .route(
                     "/staff/cases/{tracking_code}",
                     web::get().to(web_api::staff::case),

@@ -30,6 +30,9 @@ pub enum Problem {
     InvalidDeadline,
     ChooseRating,
     EndsBeforeStart,
+    InvalidDate,
+    UnknownChoice,
+    PeriodTooLong { max_days: u32 },
 }
 
 impl Problem {
@@ -102,6 +105,12 @@ impl Problem {
             (EndsBeforeStart, Lang::En) => "The end must come after the start.".into(),
             (ChooseRating, Lang::Zh) => "请选择满意、基本满意或不满意。".into(),
             (ChooseRating, Lang::En) => "Please choose satisfied, basically satisfied or not satisfied.".into(),
+            (InvalidDate, Lang::Zh) => "日期格式应为 YYYY-MM-DD，例如 2026-11-01。".into(),
+            (InvalidDate, Lang::En) => "A date is written YYYY-MM-DD, e.g. 2026-11-01.".into(),
+            (UnknownChoice, Lang::Zh) => "请从列出的选项中选择。".into(),
+            (UnknownChoice, Lang::En) => "Please pick one of the choices listed.".into(),
+            (PeriodTooLong { max_days }, Lang::Zh) => format!("时间段最长 {max_days} 天。"),
+            (PeriodTooLong { max_days }, Lang::En) => format!("A period is at most {max_days} days."),
             (UnknownField, Lang::Zh) => "不认识的字段。".into(),
             (UnknownField, Lang::En) => "Unknown field.".into(),
         }

@@ -93,8 +93,9 @@ pub async fn sweep(
                             note: Some("已超过办理期限，已督办。"),
                             note_en: Some("Past its deadline; now under supervision."),
                             public: true,
-                            actor: None,
                             reason: Some(&format!("deadline {deadline}")),
+                            unit: holder.as_deref(),
+                            ..Default::default()
                         },
                     )?;
                     for (address, data) in &mails {

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::clock::Clock;
 use super::counts::CountsCache;
 use crate::catalog::Catalog;
 use crate::config::Settings;
@@ -12,7 +13,7 @@ use crate::storage::Db;
 use crate::vault::Vault;
 
 /// What services share: settings, the database, the reference data and the router, the
-/// deadlines, the keys, the mailer, and the short-lived queue counts. Cheap to clone.
+/// deadlines, the keys, the mailer, the short-lived queue counts and the clock. Cheap to clone.
 #[derive(Clone)]
 pub struct Context {
     pub settings: Arc<Settings>,
@@ -25,4 +26,6 @@ pub struct Context {
     pub mailer: Arc<Mailer>,
     /// Per-queue counts of open cases, kept a few seconds.
     pub queue_counts: Arc<CountsCache>,
+    /// The time services go by (see [`Clock`]).
+    pub clock: Arc<Clock>,
 }

@@ -2,12 +2,13 @@
 //! per-contact quota) and look a submission up by tracking code and access key. Handlers for the
 //! web form and the API both call these; nothing here knows about HTTP.
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::Connection;
 use sha2::{Digest, Sha256};
 
 use super::context::Context;
 use crate::domain::deadlines::beijing_day;
+use crate::domain::stats;
 use crate::domain::{AccessKey, NewSubmission, State, TrackingCode};
 use crate::error::AppError;
 use crate::mail::rating_link::{self as token, RatingClaim};
@@ -124,7 +125,7 @@ pub async fn submit_once(
     cmd: NewSubmission,
     idem: Option<Idempotency>,
 ) -> Result<Receipt, AppError> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let (day, seconds_left_today) = beijing_day(now);
     let contact_index = cmd.reporter.contact().map(|c| state.vault.blind_index(c));
     let identity = if cmd.reporter.is_empty() {
@@ -223,6 +224,9 @@ pub async fn submit_once(
                             event_id: cmd.origin.event_id,
                             kiosk_id: cmd.origin.kiosk_id,
                             entered_by: cmd.origin.entered_by.as_deref(),
+                            received_day: stats::period::day_of(at),
+                            received_month: stats::period::month_of(at),
+                            publishable: false,
                         },
                     )?;
                     submissions::record_event(
@@ -236,8 +240,7 @@ pub async fn submit_once(
                             note: Some("已收到您的来件。"),
                             note_en: Some("Your message was received."),
                             public: true,
-                            actor: None,
-                            reason: None,
+                            ..Default::default()
                         },
                     )?;
                     submissions::record_event(
@@ -255,8 +258,9 @@ pub async fn submit_once(
                             note: Some(&decision.explanation),
                             note_en: Some(&decision.explanation_en),
                             public: true,
-                            actor: None,
-                            reason: None,
+                            unit: assigned.or(dispatch),
+                            deadline: Some(accept_deadline),
+                            ..Default::default()
                         },
                     )?;
                     // The receipt to the citizen and word to the unit, committed with the case.
@@ -363,6 +367,7 @@ pub async fn status(state: &Context, code: &str, key: &str) -> Result<CaseStatus
         return Err(AppError::NotFound);
     };
     let vault = state.vault.clone();
+    let now = state.clock.now().naive_utc();
     state
         .db
         .read(move |conn| -> Result<_, AppError> {
@@ -371,7 +376,6 @@ pub async fn status(state: &Context, code: &str, key: &str) -> Result<CaseStatus
                 return Err(AppError::NotFound);
             }
             let events = submissions::events(conn, row.id, true)?;
-            let now = Utc::now().naive_utc();
             let open = row.state.is_open();
             let overdue = open && row.due_at.is_some_and(|d| d < now);
             let deadline = match row.state {

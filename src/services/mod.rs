@@ -9,8 +9,11 @@ pub mod open_days;
 pub mod outbox;
 pub mod rating;
 pub mod seed;
+pub mod stats;
 
+pub mod clock;
 pub mod context;
 pub mod counts;
 
+pub use clock::Clock;
 pub use context::Context;

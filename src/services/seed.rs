@@ -139,6 +139,9 @@ impl OwnedRow {
             event_id: None,
             kiosk_id: None,
             entered_by: None,
+            received_day: crate::domain::stats::period::day_of(self.created),
+            received_month: crate::domain::stats::period::month_of(self.created),
+            publishable: false,
         }
     }
 }

@@ -14,6 +14,8 @@ pub mod pool;
 pub mod ratings;
 pub mod reference;
 pub mod schema;
+pub mod sql;
+pub mod stats;
 pub mod submissions;
 pub mod writer;
 

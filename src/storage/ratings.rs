@@ -43,7 +43,7 @@ pub fn unrated_past(
     conn: &mut DbConn,
     at: NaiveDateTime,
     limit: i64,
-) -> QueryResult<Vec<(i64, String, NaiveDateTime)>> {
+) -> QueryResult<Vec<(i64, String, NaiveDateTime, Option<String>)>> {
     submissions::table
         .filter(submissions::state.eq(State::Resolved.code()))
         .filter(submissions::rating_until.lt(at))
@@ -51,6 +51,7 @@ pub fn unrated_past(
             submissions::id,
             submissions::tracking_code,
             submissions::rating_until.assume_not_null(),
+            submissions::assigned_unit,
         ))
         .order((submissions::rating_until.asc(), submissions::id.asc()))
         .limit(limit)

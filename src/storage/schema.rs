@@ -69,6 +69,16 @@ diesel::table! {
         event_id -> Nullable<BigInt>,
         kiosk_id -> Nullable<BigInt>,
         entered_by -> Nullable<Text>,
+        received_day -> Integer,
+        received_month -> Integer,
+        accepted_day -> Nullable<Integer>,
+        concluded_day -> Nullable<Integer>,
+        on_time -> Nullable<Bool>,
+        rating -> Nullable<Text>,
+        publishable -> Bool,
+        public_summary -> Nullable<Text>,
+        public_answer -> Nullable<Text>,
+        published_at -> Nullable<Timestamp>,
     }
 }
 
@@ -84,6 +94,10 @@ diesel::table! {
         public -> Bool,
         actor -> Nullable<Text>,
         reason -> Nullable<Text>,
+        unit -> Nullable<Text>,
+        from_unit -> Nullable<Text>,
+        deadline -> Nullable<Timestamp>,
+        detail -> Nullable<Text>,
     }
 }
 

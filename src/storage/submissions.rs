@@ -39,6 +39,11 @@ pub struct NewSubmissionRow<'a> {
     pub event_id: Option<i64>,
     pub kiosk_id: Option<i64>,
     pub entered_by: Option<&'a str>,
+    /// Beijing day and month numbers of receipt (see [`crate::domain::stats::period`]).
+    pub received_day: i32,
+    pub received_month: i32,
+    /// The citizen agreed that the question and answer may be published without personal data.
+    pub publishable: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -83,9 +88,21 @@ pub struct SubmissionRow {
     pub event_id: Option<i64>,
     pub kiosk_id: Option<i64>,
     pub entered_by: Option<String>,
+    pub received_day: i32,
+    pub accepted_day: Option<i32>,
+    pub concluded_day: Option<i32>,
+    pub on_time: Option<bool>,
+    pub rating: Option<String>,
+    pub publishable: bool,
+    pub public_summary: Option<String>,
+    pub public_answer: Option<String>,
+    pub published_at: Option<NaiveDateTime>,
 }
 
-#[derive(Debug, Insertable)]
+/// A timeline event. Besides what people read, it names the unit holding the case after it, the
+/// unit that held it before when it changed hands, the deadline it set and its value (the
+/// outcome of an answer, a rating): the statistics can be recounted from the timeline alone.
+#[derive(Debug, Default, Insertable)]
 #[diesel(table_name = submission_events)]
 pub struct NewEventRow<'a> {
     pub submission_id: i64,
@@ -97,6 +114,10 @@ pub struct NewEventRow<'a> {
     pub public: bool,
     pub actor: Option<&'a str>,
     pub reason: Option<&'a str>,
+    pub unit: Option<&'a str>,
+    pub from_unit: Option<&'a str>,
+    pub deadline: Option<NaiveDateTime>,
+    pub detail: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -112,6 +133,10 @@ pub struct EventRow {
     pub public: bool,
     pub actor: Option<String>,
     pub reason: Option<String>,
+    pub unit: Option<String>,
+    pub from_unit: Option<String>,
+    pub deadline: Option<NaiveDateTime>,
+    pub detail: Option<String>,
 }
 
 /// Inserts a submission and returns its id.
@@ -229,6 +254,11 @@ pub struct CaseChanges<'a> {
     pub rating_until: Option<Option<NaiveDateTime>>,
     pub review_round: Option<i32>,
     pub updated_at: Option<NaiveDateTime>,
+    /// The statistics' facts (see the statistics migration).
+    pub accepted_day: Option<Option<i32>>,
+    pub concluded_day: Option<Option<i32>>,
+    pub on_time: Option<Option<bool>>,
+    pub rating: Option<Option<&'a str>>,
 }
 
 pub fn update_case(conn: &mut DbConn, id: i64, changes: &CaseChanges<'_>) -> QueryResult<()> {
@@ -391,4 +421,13 @@ pub fn claim_overdue(conn: &mut DbConn, id: i64, due: NaiveDateTime, at: NaiveDa
 pub fn insert_many(conn: &mut DbConn, rows: &[NewSubmissionRow<'_>]) -> QueryResult<usize> {
     let statement = diesel::insert_into(submissions::table).values(rows);
     on_each_backend!(conn, |c| statement.execute(c))
+}
+
+/// The cases with these ids, in id order.
+pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<SubmissionRow>> {
+    submissions::table
+        .filter(submissions::id.eq_any(ids))
+        .select(SubmissionRow::as_select())
+        .order(submissions::id.asc())
+        .load(conn)
 }

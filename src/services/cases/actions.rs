@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 
 use super::notices::{action_event, queue_mail};
 use super::view::{build_view, CaseView};
@@ -13,6 +13,7 @@ use super::{extension_code, facts, load, reach, refusal, Ctx};
 use crate::domain::case::{check, Action, Extension, Outcome, Reach};
 use crate::domain::deadlines::{day_label, parse_deadline};
 use crate::domain::kind::State;
+use crate::domain::stats;
 use crate::domain::text::{normalize_optional, Body};
 use crate::domain::{FieldErrors, Problem};
 use crate::error::AppError;
@@ -182,7 +183,7 @@ fn perform(
     let next = check(action, ctx.staff.role, r, f).map_err(refusal)?;
     let deadlines = ctx.state.sla.deadlines(f.kind);
     let input = validate(action, req, deadlines.limits.max_extension_days)?;
-    let now = Utc::now();
+    let now = ctx.state.clock.now();
     let at = now.naive_utc();
     // Every change of hands passes the conflict-of-interest rule (routing::guard).
     let subject = Subject::of(dir, f.kind, &row.region, row.target_unit.as_deref());
@@ -204,6 +205,7 @@ fn perform(
     let mut public = true;
     let mut reason: Option<String> = None;
     let mut reveal = false;
+    let mut detail: Option<&str> = None;
     let new_unit: String;
     let mut holder: Option<Holder> = None;
     let handle_deadline: NaiveDateTime;
@@ -211,6 +213,9 @@ fn perform(
     match (action, input) {
         (Action::Accept, _) => {
             handle_deadline = deadlines.handle_by(now);
+            if row.accepted_day.is_none() {
+                changes.accepted_day = Some(Some(stats::period::day_of(at)));
+            }
             changes.handle_deadline = Some(Some(handle_deadline));
             changes.due_at = Some(Some(handle_deadline));
             note = "已受理，正在办理。".into();
@@ -301,6 +306,10 @@ fn perform(
         (Action::Resolve, Input::Resolve(outcome, result)) => {
             new_unit = result;
             changes.outcome = Some(Some(outcome.code()));
+            // The conclusion in force, and whether it met the handling deadline (with extension).
+            changes.concluded_day = Some(Some(stats::period::day_of(at)));
+            changes.on_time = Some(Some(row.handle_deadline.is_some_and(|d| at <= d)));
+            detail = Some(outcome.code());
             changes.result = Some(Some(&new_unit));
             changes.due_at = Some(None);
             // The citizen's rating window opens with the answer.
@@ -378,6 +387,8 @@ fn perform(
         note_en = format!("{note_en} To be accepted or not by {day}.");
     }
     submissions::update_case(conn, row.id, &changes)?;
+    let before = row.assigned_unit.as_deref().or(row.dispatch_unit.as_deref());
+    let after = holder.as_ref().map_or(before, |h| h.unit());
     submissions::record_event(
         conn,
         &row.tracking_code,
@@ -391,6 +402,10 @@ fn perform(
             public,
             actor: Some(&ctx.staff.username),
             reason: reason.as_deref(),
+            unit: after,
+            from_unit: holder.is_some().then_some(before).flatten(),
+            deadline: changes.due_at.flatten(),
+            detail,
         },
     )?;
     let updated = load(conn, code)?;

@@ -99,10 +99,10 @@ pub async fn queue(state: &Context, staff: Staff, params: QueueParams) -> Result
     let dispatch = staff.role == Role::Dispatcher;
     let cache_key = format!("{}:{}", staff.role, staff.unit);
     let cached = state.queue_counts.get(&cache_key);
+    let now = state.clock.now();
     let page = state
         .db
         .read(move |conn| -> Result<_, AppError> {
-            let now = Utc::now();
             let scope = if dispatch {
                 submissions::QueueScope::Dispatch(&codes)
             } else {

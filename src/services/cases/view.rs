@@ -87,7 +87,7 @@ pub(super) fn build_view(
         _ => None,
     };
     let events = submissions::events(conn, row.id, false)?;
-    let now = Utc::now().naive_utc();
+    let now = ctx.state.clock.now().naive_utc();
     let open = f.state.is_open();
     Ok(CaseView {
         allowed_actions: Action::ALL

@@ -99,13 +99,14 @@ fn verdict(row: &SubmissionRow, step: Step, actor: Actor) -> Result<State, AppEr
 
 /// The answer a (verified) rating link points at. A code that is not a case is `NotFound`.
 pub async fn answer(state: &Context, claim: RatingClaim) -> Result<Answer, AppError> {
+    let now = state.clock.now().naive_utc();
     state
         .db
         .read(move |conn| {
             let row =
                 storage::submissions::find_by_code(conn, &claim.tracking_code)?.ok_or(AppError::NotFound)?;
             let rated = ratings::rating_of(conn, row.id, claim.round)?.and_then(|r| Rating::from_code(&r));
-            let open = rated.is_none() && ratable(&row, &claim, Utc::now().naive_utc());
+            let open = rated.is_none() && ratable(&row, &claim, now);
             let current = row.review_round == claim.round;
             Ok(Answer {
                 tracking_code: row.tracking_code,
@@ -139,10 +140,10 @@ pub async fn rate(
     comment: Option<String>,
 ) -> Result<Rated, AppError> {
     let s = state.clone();
+    let now = state.clock.now();
     let outcome = state
         .db
         .write(move |conn| {
-            let now = Utc::now();
             let at = now.naive_utc();
             let row =
                 storage::submissions::find_by_code(conn, &claim.tracking_code)?.ok_or(AppError::NotFound)?;
@@ -185,6 +186,7 @@ fn close(
             state: Some(next.code()),
             rating_until: Some(None),
             updated_at: Some(at),
+            rating: Some(Some(rating.code())),
             ..Default::default()
         },
     )?;
@@ -203,8 +205,9 @@ fn close(
             note: Some(&format!("群众评价：{zh}。已结案。")),
             note_en: Some(&format!("Rated by the citizen: {en}. Closed.")),
             public: true,
-            actor: None,
-            reason: None,
+            unit: row.assigned_unit.as_deref(),
+            detail: Some(rating.code()),
+            ..Default::default()
         },
     )?;
     Ok(())
@@ -262,6 +265,10 @@ fn reopen(
             rating_until: Some(None),
             review_round: Some(row.review_round + 1),
             updated_at: Some(at),
+            // Not concluded any more: the review will conclude it again.
+            rating: Some(Some(Rating::NotSatisfied.code())),
+            concluded_day: Some(None),
+            on_time: Some(None),
             ..Default::default()
         },
     )?;
@@ -284,8 +291,12 @@ fn reopen(
                 notify::day(deadline)
             )),
             public: true,
-            actor: None,
             reason: comment,
+            unit: Some(&unit),
+            from_unit: row.assigned_unit.as_deref(),
+            deadline: Some(deadline),
+            detail: Some(Rating::NotSatisfied.code()),
+            ..Default::default()
         },
     )?;
     let catalog: &Catalog = &state.catalog;
@@ -322,7 +333,7 @@ pub async fn close_unrated(db: &Db, as_of: DateTime<Utc>) -> Result<usize, AppEr
         if candidates.is_empty() {
             return Ok(closed);
         }
-        for (id, code, until) in candidates {
+        for (id, code, until, unit) in candidates {
             // Candidates are answered cases; the state machine says what closing one leads to.
             let answered = CaseFacts {
                 state: State::Resolved,
@@ -347,8 +358,8 @@ pub async fn close_unrated(db: &Db, as_of: DateTime<Utc>) -> Result<usize, AppEr
                             note: Some("评价期已过，未评价，已结案。"),
                             note_en: Some("The rating period ended without a rating; closed."),
                             public: true,
-                            actor: None,
-                            reason: None,
+                            unit: unit.as_deref(),
+                            ..Default::default()
                         },
                     )?;
                     Ok(true)

@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::accounts::{self, Staff};
 use crate::services::cases::{self, ActionRequest, QueueParams};
+use crate::services::stats::{self, StatsParams};
 use crate::web::error::{ApiError, ErrorIn};
 use crate::web::lang::negotiate;
 use crate::web::AppState;
@@ -96,4 +97,18 @@ pub async fn act(
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(view))
+}
+
+/// Every figure, per group, with numerators and denominators (see README "Statistics").
+pub async fn stats(
+    state: web::Data<AppState>,
+    staff: ApiStaff,
+    lang: Lang,
+    params: web::Query<StatsParams>,
+) -> Result<HttpResponse, ApiError> {
+    let req = params.parse(stats::today(&state)).api(lang)?;
+    let report = stats::report(&state, &staff.0, req).await.api(lang)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(stats::report_json(&report)))
 }

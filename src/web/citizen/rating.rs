@@ -139,7 +139,7 @@ fn answer_view(state: &AppState, a: &Answer, lang: Lang) -> AnswerView {
 
 /// Checks the link; a bad or expired one is answered with a page saying so.
 fn verified(state: &AppState, raw: &str, lang: Lang) -> Result<RatingClaim, (StatusCode, &'static str)> {
-    token::verify(&state.vault, raw, chrono::Utc::now().timestamp()).map_err(|e| match e {
+    token::verify(&state.vault, raw, state.clock.now().timestamp()).map_err(|e| match e {
         TokenError::Invalid => (StatusCode::NOT_FOUND, rating_texts(lang).invalid),
         TokenError::Expired => (StatusCode::GONE, rating_texts(lang).expired),
     })

@@ -141,7 +141,7 @@ fn case_page(
         days_left: c
             .due_at
             .filter(|_| c.state.is_open())
-            .map(|d| crate::domain::calendar::days_left(chrono::Utc::now(), d).to_string())
+            .map(|d| crate::domain::calendar::days_left(state.clock.now(), d).to_string())
             .unwrap_or_default(),
         timeline: c
             .timeline

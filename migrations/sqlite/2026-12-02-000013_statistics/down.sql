@@ -1,0 +1,17 @@
+DROP INDEX submission_events_action_at;
+DROP INDEX submissions_published;
+DROP INDEX submissions_received;
+ALTER TABLE submission_events DROP COLUMN detail;
+ALTER TABLE submission_events DROP COLUMN deadline;
+ALTER TABLE submission_events DROP COLUMN from_unit;
+ALTER TABLE submission_events DROP COLUMN unit;
+ALTER TABLE submissions DROP COLUMN published_at;
+ALTER TABLE submissions DROP COLUMN public_answer;
+ALTER TABLE submissions DROP COLUMN public_summary;
+ALTER TABLE submissions DROP COLUMN publishable;
+ALTER TABLE submissions DROP COLUMN rating;
+ALTER TABLE submissions DROP COLUMN on_time;
+ALTER TABLE submissions DROP COLUMN concluded_day;
+ALTER TABLE submissions DROP COLUMN accepted_day;
+ALTER TABLE submissions DROP COLUMN received_month;
+ALTER TABLE submissions DROP COLUMN received_day;
