@@ -18,6 +18,12 @@ pub(super) struct SeedDemoArgs {
     unit: String,
     #[arg(long, default_value_t = 500)]
     unit_open: usize,
+    /// How many months of history.
+    #[arg(long, default_value_t = 12)]
+    months: u32,
+    /// The same seed makes the same data.
+    #[arg(long, default_value_t = 2021)]
+    seed: u64,
 }
 
 pub(super) async fn run(settings: &Settings, args: SeedDemoArgs) -> anyhow::Result<()> {
@@ -25,8 +31,11 @@ pub(super) async fn run(settings: &Settings, args: SeedDemoArgs) -> anyhow::Resu
         cases,
         unit,
         unit_open,
+        months,
+        seed,
     } = args;
     let (db, catalog) = with_db(settings).await?;
+    let sla = crate::startup::load_sla(settings)?;
     let started = Instant::now();
     let unit_open = unit_open.min(cases);
     let at = unit.clone();
@@ -34,8 +43,10 @@ pub(super) async fn run(settings: &Settings, args: SeedDemoArgs) -> anyhow::Resu
         cases,
         unit: &at,
         unit_open,
+        months,
+        seed,
     };
-    let n = seed::seed(&db, &catalog, &plan).await?;
+    let n = seed::seed(&db, &catalog, &sla, &plan).await?;
     println!(
         "seeded {n} cases ({unit_open} open at {unit}) in {:.1} s",
         started.elapsed().as_secs_f64()

@@ -423,6 +423,49 @@ pub fn insert_many(conn: &mut DbConn, rows: &[NewSubmissionRow<'_>]) -> QueryRes
     on_each_backend!(conn, |c| statement.execute(c))
 }
 
+/// A case with its whole history at once (bulk loading demo data): the intake row plus what work
+/// on it has set.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = submissions)]
+pub struct LoadedRow<'a> {
+    #[diesel(embed)]
+    pub base: NewSubmissionRow<'a>,
+    pub handle_deadline: Option<NaiveDateTime>,
+    pub extension: &'a str,
+    pub extension_days: Option<i32>,
+    pub outcome: Option<&'a str>,
+    pub result: Option<&'a str>,
+    pub merged_into: Option<&'a str>,
+    pub supervised: bool,
+    pub overdue_for: Option<NaiveDateTime>,
+    pub rating_until: Option<NaiveDateTime>,
+    pub review_round: i32,
+    pub accepted_day: Option<i32>,
+    pub concluded_day: Option<i32>,
+    pub on_time: Option<bool>,
+    pub rating: Option<&'a str>,
+}
+
+/// Inserts many cases with their history in one statement.
+pub fn insert_loaded(conn: &mut DbConn, rows: &[LoadedRow<'_>]) -> QueryResult<usize> {
+    let statement = diesel::insert_into(submissions::table).values(rows);
+    on_each_backend!(conn, |c| statement.execute(c))
+}
+
+/// Inserts many timeline events in one statement (bulk loading; no audit entries).
+pub fn insert_events(conn: &mut DbConn, rows: &[NewEventRow<'_>]) -> QueryResult<usize> {
+    let statement = diesel::insert_into(submission_events::table).values(rows);
+    on_each_backend!(conn, |c| statement.execute(c))
+}
+
+/// The ids of cases by tracking code.
+pub fn ids_of(conn: &mut DbConn, codes: &[&str]) -> QueryResult<Vec<(String, i64)>> {
+    submissions::table
+        .filter(submissions::tracking_code.eq_any(codes))
+        .select((submissions::tracking_code, submissions::id))
+        .load(conn)
+}
+
 /// The cases with these ids, in id order.
 pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<SubmissionRow>> {
     submissions::table

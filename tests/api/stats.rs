@@ -855,5 +855,77 @@ async fn bad_requests_get_field_messages_not_errors(backend: Backend) {
 
 on_both_backends!(
     figures_equal_a_recount_from_the_timeline,
-    bad_requests_get_field_messages_not_errors
+    bad_requests_get_field_messages_not_errors,
+    seeded_history_recounts_exactly
 );
+
+/// `seed-demo`'s year of history is a history the service could have made: its figures, too,
+/// recount exactly from its timelines.
+async fn seeded_history_recounts_exactly(backend: Backend) {
+    use minsheng::services::seed::{self, SeedPlan};
+    let app = TestApp::spawn(backend).await;
+    let st = &app.state;
+    let plan = SeedPlan {
+        cases: 3000,
+        unit: "370983-police",
+        unit_open: 50,
+        months: 12,
+        seed: 7,
+    };
+    assert_eq!(
+        seed::seed(&st.db, &st.catalog, &st.sla, &plan).await.unwrap(),
+        3000
+    );
+    let now = Utc::now() + Duration::minutes(1);
+    st.clock.set(now);
+    let token = app.staff_token("seed-admin", "370000-office", Role::Admin).await;
+    let told = retell(&app);
+    // Plausible proportions: every state and every event-attributed figure occurs.
+    for state in [
+        "pending_dispatch",
+        "assigned",
+        "accepted",
+        "rejected",
+        "resolved",
+        "closed",
+        "merged",
+        "reopened",
+    ] {
+        let states: BTreeMap<&str, usize> = told.iter().fold(BTreeMap::new(), |mut m, t| {
+            *m.entry(t.state.as_str()).or_default() += 1;
+            m
+        });
+        assert!(
+            told.iter().any(|t| t.state == state),
+            "no seeded case is {state}: {states:?}"
+        );
+    }
+    for fig in EVENT_COUNTS.iter().filter(|f| **f != "transferred_in") {
+        assert!(
+            told.iter().any(|t| t.at_units.contains_key(fig)),
+            "no seeded case is {fig}"
+        );
+    }
+    let last = day_number(now.naive_utc());
+    let (from, to) = (last - 400, last);
+    let day = |d: i32| (NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + Duration::days(d.into())).to_string();
+    for by in ["unit", "kind"] {
+        let resp = app
+            .staff_get(
+                &token,
+                &format!(
+                    "/api/v1/staff/stats?from={}&to={}&group_by={by}",
+                    day(from),
+                    day(to)
+                ),
+            )
+            .await;
+        assert_eq!(resp.status(), 200);
+        let api: Value = resp.json().await.unwrap();
+        assert_equal(
+            &api,
+            &recount(&told, from, to, None, by, now.naive_utc()),
+            &format!("seeded, {by}"),
+        );
+    }
+}
