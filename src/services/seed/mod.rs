@@ -85,11 +85,15 @@ pub async fn seed(db: &Db, catalog: &Catalog, sla: &Sla, plan: &SeedPlan<'_>) ->
     // PostgreSQL, the vacuum that autovacuum would otherwise start in the middle of a measurement).
     let backend = db.backend();
     db.read(move |conn| -> Result<_, AppError> {
-        let sql = match backend {
-            BackendKind::Sqlite => "ANALYZE",
-            BackendKind::Postgres => "VACUUM ANALYZE submissions; VACUUM ANALYZE submission_events",
+        // One statement each: PostgreSQL runs a batch as one transaction, where VACUUM may not run.
+        let statements: &[&str] = match backend {
+            BackendKind::Sqlite => &["ANALYZE"],
+            BackendKind::Postgres => &["VACUUM ANALYZE submissions", "VACUUM ANALYZE submission_events"],
         };
-        Ok(diesel::connection::SimpleConnection::batch_execute(conn, sql)?)
+        for sql in statements {
+            diesel::connection::SimpleConnection::batch_execute(conn, sql)?;
+        }
+        Ok(())
     })
     .await?;
     Ok(done)
