@@ -9,6 +9,7 @@ use super::schema::submissions;
 use super::sql::{Sql, Value};
 use super::stats::case_condition;
 use super::DbConn;
+use crate::domain::kind::State;
 use crate::domain::stats::{Count, Period};
 
 /// The cases received in one month, in one region, held by one unit, of one kind and category.
@@ -90,13 +91,16 @@ pub struct AnswerQuery {
     pub limit: i64,
 }
 
-/// Published answers, newest first. Reports are never listed, whatever a row says.
+/// Published answers, newest first. Reports are never listed, whatever a row says; nor is a case
+/// whose answer is no longer in force (reopened after the citizen was not satisfied) until it is
+/// answered again.
 pub fn published(conn: &mut DbConn, q: &AnswerQuery) -> QueryResult<Vec<PublishedRow>> {
     use submissions::dsl as s;
     let mut query = s::submissions
         .filter(s::published_at.is_not_null())
         .filter(s::publishable.eq(true))
         .filter(s::kind.ne("report"))
+        .filter(s::state.eq_any([State::Resolved.code(), State::Closed.code()]))
         .filter(s::public_summary.is_not_null())
         .filter(s::public_answer.is_not_null())
         .into_boxed();

@@ -367,6 +367,14 @@ async fn answers_are_published_only_with_consent_and_without_identity(backend: B
     assert!(!elsewhere.contains(SUMMARY));
     assert!(elsewhere.contains("id=\"no-answers\""));
     assert!(!find("q=nothing-like-this").await.contains(SUMMARY));
+    assert!(
+        find("page=abc").await.contains(SUMMARY),
+        "a bad page number is page 1"
+    );
+    assert!(
+        !find("page=2").await.contains(SUMMARY),
+        "one answer: nothing on page 2"
+    );
 
     // The handler's page offers the publish form where it is allowed, and it works from there.
     let browser = TestApp::new_client();
@@ -465,6 +473,60 @@ async fn the_form_asks_for_consent_and_the_answer_is_no_unless_ticked(backend: B
             .unwrap()
     });
     assert!(row.publishable);
+}
+
+/// A real browser on a 360 px phone (`tests/browser/board.mjs`); skipped with a loud note
+/// without Chromium, Node.js and `npm ci` in `tests/browser`, a failure then under `CI=true`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_board_reads_on_a_small_phone_in_a_real_browser() {
+    if !crate::browser::ready() {
+        return;
+    }
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let handler = app
+        .staff_token("feicheng.handler", "370983-police", Role::Handler)
+        .await;
+    for n in 0..12 {
+        app.submit(&complaint(n, "370982")).await;
+    }
+    let mut consented = complaint(20, "370983");
+    consented["publishable"] = json!(true);
+    let (code, _) = app.submit(&consented).await;
+    for n in 21..23 {
+        app.submit(&complaint(n, "370983")).await;
+    }
+    conclude(&app, &handler, &code).await;
+    json(
+        publish(
+            &app,
+            &handler,
+            &code,
+            json!({"summary": SUMMARY, "answer": ANSWER}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let shots = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/target/browser"));
+    let address = app.address.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/board.mjs"))
+            .arg(address)
+            .arg(shots)
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "the board in a browser:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("ok: board"), "{stdout}");
+    assert!(shots.join("board-360.png").exists());
 }
 
 on_both_backends!(

@@ -374,7 +374,8 @@ pub struct BoardQuery {
     pub region: Option<String>,
     pub category: Option<String>,
     pub q: Option<String>,
-    pub page: Option<u32>,
+    /// Text, so that a bad page number is page 1 rather than an error page.
+    pub page: Option<String>,
 }
 
 fn page_link(a: &AnswerPage, months: &Option<String>, page: u32) -> String {
@@ -411,7 +412,7 @@ pub async fn page(
             region: query.region.clone(),
             category: query.category.clone(),
             q: query.q.clone(),
-            page: query.page,
+            page: query.page.as_deref().and_then(|p| p.trim().parse().ok()),
         },
     )
     .await
