@@ -34,6 +34,7 @@ pub struct Settings {
     pub sweeper: SweeperSettings,
     pub mail: MailSettings,
     pub kiosk: KioskSettings,
+    pub stats: StatsSettings,
     /// Which environment was loaded (`local`, `production`, ...); not a key in any file.
     #[serde(skip)]
     pub environment: String,
@@ -107,6 +108,15 @@ pub struct SweeperSettings {
 #[serde(deny_unknown_fields)]
 pub struct KioskSettings {
     pub idle_secs: u32,
+}
+
+/// The statistics' settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsSettings {
+    /// On the public board, a count under this is shown as "<N" (and a rate over fewer cases is
+    /// not shown); see [`crate::domain::stats::suppress`].
+    pub public_min_count: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -320,6 +330,7 @@ mod tests {
         let local = Settings::load_files(dir, "local").unwrap();
         assert_eq!(local.server.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(local.database.url, "sqlite://data/minsheng.db");
+        assert_eq!(local.stats.public_min_count, 10);
         assert!(local.server.trusted_proxies.is_empty());
         let prod = Settings::load_files(dir, "production").unwrap();
         assert!(prod.security.require_data_key);

@@ -108,6 +108,7 @@ impl Application {
                 sla,
                 mailer,
                 queue_counts: Default::default(),
+                board_cache: Default::default(),
                 clock: Arc::new(services::Clock::system()),
             },
             limits,
@@ -234,6 +235,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/submit", web::get().to(citizen::form::submit_form))
         .route("/submit", web::post().to(citizen::form::submit))
         .route("/submit/receipt", web::get().to(citizen::form::receipt))
+        .route("/board", web::get().to(citizen::board::page))
         .route("/track", web::get().to(citizen::track::track_form))
         .route("/track", web::post().to(citizen::track::track))
         .route("/static/kiosk.js", web::get().to(pages::kiosk_script))
@@ -261,11 +263,16 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/outbox", web::get().to(staff::outbox::page))
                 .route("/outbox/{id}/retry", web::post().to(staff::outbox::retry))
                 .route("/cases/{tracking_code}", web::get().to(staff::case::case))
-                .route("/cases/{tracking_code}/actions", web::post().to(staff::case::act)),
+                .route("/cases/{tracking_code}/actions", web::post().to(staff::case::act))
+                .route(
+                    "/cases/{tracking_code}/publish",
+                    web::post().to(staff::case::publish),
+                ),
         )
         .service(
             web::scope("/api/v1")
                 .route("/catalog", web::get().to(web_api::citizen::catalog))
+                .route("/board", web::get().to(web_api::board::board))
                 .route("/events/{id}/stats", web::get().to(staff::events::stats))
                 .route(
                     "/submissions",
@@ -284,6 +291,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/staff/cases/{tracking_code}/actions",
                     web::post().to(web_api::staff::act),
+                )
+                .route(
+                    "/staff/cases/{tracking_code}/publish",
+                    web::post().to(web_api::staff::publish),
                 ),
         )
         .default_service(web::to(pages::not_found));

@@ -12,6 +12,7 @@ pub mod contact;
 pub mod deadlines;
 pub mod kind;
 pub mod problem;
+pub mod publication;
 pub mod stats;
 pub mod submission;
 pub mod text;

@@ -30,6 +30,9 @@ pub struct SubmissionInput {
     pub id_number: Option<String>,
     pub anonymous: bool,
     pub target_unit: Option<String>,
+    /// The citizen agrees that the question and its answer may be published without personal
+    /// data (default no). Never kept for a report.
+    pub publishable: bool,
 }
 
 /// The reporter's identity. Encrypted as a whole before it is stored.
@@ -63,6 +66,8 @@ pub struct NewSubmission {
     pub body: Body,
     pub reporter: Reporter,
     pub anonymous: bool,
+    /// Consent to publication (see [`crate::domain::publication`]); always false for a report.
+    pub publishable: bool,
     pub channel: Channel,
     pub lang: Lang,
     pub origin: Origin,
@@ -165,6 +170,7 @@ impl NewSubmission {
                 body,
                 reporter,
                 anonymous: input.anonymous,
+                publishable: super::publication::consent_for(kind, input.publishable),
                 channel,
                 lang,
                 origin: Origin::default(),

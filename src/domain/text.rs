@@ -97,6 +97,15 @@ text_newtype!(
     /// A reporter's name, at most 50 characters.
     PersonName, min = 1, max = 50, multiline = false
 );
+text_newtype!(
+    /// The question of a published answer as staff retell it for the public board, without
+    /// anything that names a person: 10 to 300 characters.
+    PublicSummary, min = 10, max = 300, multiline = true
+);
+text_newtype!(
+    /// The answer as published on the public board: 10 to 2,000 characters.
+    PublicAnswer, min = 10, max = 2000, multiline = true
+);
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::board::BoardCache;
 use super::clock::Clock;
 use super::counts::CountsCache;
 use crate::catalog::Catalog;
@@ -26,6 +27,8 @@ pub struct Context {
     pub mailer: Arc<Mailer>,
     /// Per-queue counts of open cases, kept a few seconds.
     pub queue_counts: Arc<CountsCache>,
+    /// The public board, kept a minute.
+    pub board_cache: Arc<BoardCache>,
     /// The time services go by (see [`Clock`]).
     pub clock: Arc<Clock>,
 }

@@ -226,7 +226,7 @@ pub async fn submit_once(
                             entered_by: cmd.origin.entered_by.as_deref(),
                             received_day: stats::period::day_of(at),
                             received_month: stats::period::month_of(at),
-                            publishable: false,
+                            publishable: cmd.publishable,
                         },
                     )?;
                     submissions::record_event(

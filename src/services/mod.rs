@@ -3,6 +3,7 @@
 //! the web layer ([`crate::web`]) and the command line ([`crate::cli`]) both call them.
 
 pub mod accounts;
+pub mod board;
 pub mod cases;
 pub mod intake;
 pub mod open_days;

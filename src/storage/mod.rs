@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod board;
 pub mod connection;
 pub mod error;
 pub mod events;

@@ -42,7 +42,7 @@ fn quoted(list: &[&str]) -> String {
 }
 
 /// The condition that puts a case in a case-attributed count. Texts are constants of the domain.
-fn case_condition(count: Count, sql: &mut Sql, now: NaiveDateTime) {
+pub(super) fn case_condition(count: Count, sql: &mut Sql, now: NaiveDateTime) {
     let fixed = match count {
         Count::Received => "1 = 1".to_owned(),
         Count::PendingDispatch => format!("s.state = '{}'", State::PendingDispatch.code()),

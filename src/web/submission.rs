@@ -37,6 +37,7 @@ pub(crate) fn fingerprint(form: &SubmitForm) -> Vec<u8> {
         &form.email,
         &form.id_number,
         &form.anonymous,
+        &form.publishable,
         &form.assist,
     ]
     .iter()
@@ -60,6 +61,8 @@ pub struct SubmitForm {
     pub email: String,
     pub id_number: String,
     pub anonymous: String,
+    /// `on` when the citizen agrees to publication without personal data (unticked: no).
+    pub publishable: String,
     /// The honeypot: people never see it, bots fill it.
     pub website: String,
     pub csrf_token: String,
@@ -86,6 +89,7 @@ impl SubmitForm {
             email: some(&self.email),
             id_number: some(&self.id_number),
             anonymous: !self.anonymous.is_empty(),
+            publishable: !self.publishable.is_empty(),
             target_unit: some(&self.target_unit),
         }
     }
@@ -130,6 +134,7 @@ pub(crate) struct SubmitPage {
     regions: Vec<Opt>,
     unit_groups: Vec<(String, Vec<Opt>)>,
     anonymous_checked: bool,
+    publishable_checked: bool,
 }
 
 impl SubmitPage {
@@ -155,6 +160,7 @@ fn field_label(t: &Texts, field: &str) -> &'static str {
         "email" => t.email_label,
         "id_number" => t.id_number_label,
         "anonymous" => t.anonymous_label,
+        "publishable" => t.publishable_label,
         _ => "",
     }
 }
@@ -238,6 +244,7 @@ pub(crate) fn submit_page(
         action: "/submit",
         kiosk: None,
         anonymous_checked: !form.anonymous.is_empty(),
+        publishable_checked: !form.publishable.is_empty(),
         form,
         csrf,
         banner,

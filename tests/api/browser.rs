@@ -16,7 +16,8 @@ use minsheng::services::open_days::{self as service, EventInput};
 
 use crate::helpers::{Backend, TestApp};
 
-fn ready() -> bool {
+/// Chromium, Node.js and Playwright are there; else a loud skip (a failure under `CI=true`).
+pub(crate) fn ready() -> bool {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
     let modules = Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),

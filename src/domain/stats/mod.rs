@@ -10,6 +10,7 @@
 //! denominator; with a zero denominator it is "—", never 0 % or 100 %.
 
 pub mod period;
+pub mod suppress;
 
 use std::collections::BTreeMap;
 

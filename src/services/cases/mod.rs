@@ -7,10 +7,12 @@
 
 mod actions;
 mod notices;
+mod publish;
 mod queue;
 mod view;
 
 pub use actions::{act, ActionRequest};
+pub use publish::{publish, PublishRequest};
 pub use queue::{queue, QueueItem, QueuePage, QueueParams, QUEUE_PAGE};
 pub use view::{view, CaseView, EventView};
 

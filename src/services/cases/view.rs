@@ -62,6 +62,14 @@ pub struct CaseView {
     pub timeline: Vec<EventView>,
     /// The actions this user may take now.
     pub allowed_actions: Vec<&'static str>,
+    /// The citizen agreed that the question and answer may be published without personal data.
+    pub publishable: bool,
+    /// What is on the public board, if anything.
+    pub public_summary: Option<String>,
+    pub public_answer: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    /// This user may publish (or edit the published) question and answer now.
+    pub may_publish: bool,
 }
 
 pub(super) fn build_view(
@@ -89,7 +97,14 @@ pub(super) fn build_view(
     let events = submissions::events(conn, row.id, false)?;
     let now = ctx.state.clock.now().naive_utc();
     let open = f.state.is_open();
+    let may_publish = super::publish::may_work(ctx.staff.role, r)
+        && crate::domain::publication::may_publish(f.kind, f.state, row.publishable).is_ok();
     Ok(CaseView {
+        may_publish,
+        publishable: row.publishable,
+        public_summary: row.public_summary,
+        public_answer: row.public_answer,
+        published_at: row.published_at.map(utc),
         allowed_actions: Action::ALL
             .iter()
             .filter(|a| check(**a, ctx.staff.role, r, f).is_ok())

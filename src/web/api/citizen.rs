@@ -87,11 +87,13 @@ const TEXT_FIELDS: &[&str] = &[
     "lang",
 ];
 
+const BOOL_FIELDS: &[&str] = &["anonymous", "publishable"];
+
 /// Reads the JSON object field by field, so a wrong type is a field error (422), not a crash.
 fn input_from_json(object: &Map<String, Value>) -> Result<(SubmissionInput, Option<Lang>), FieldErrors> {
     let mut errors = FieldErrors::default();
     for key in object.keys() {
-        if !TEXT_FIELDS.contains(&key.as_str()) && key != "anonymous" {
+        if !TEXT_FIELDS.contains(&key.as_str()) && !BOOL_FIELDS.contains(&key.as_str()) {
             errors.add(key.clone(), Problem::UnknownField);
         }
     }
@@ -117,19 +119,30 @@ fn input_from_json(object: &Map<String, Value>) -> Result<(SubmissionInput, Opti
         id_number: text("id_number"),
         target_unit: text("target_unit"),
         anonymous: false,
+        publishable: false,
     };
     let lang_text = text("lang");
-    let anonymous = match object.get("anonymous") {
+    let mut flag = |field: &str| match object.get(field) {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
         Some(_) => {
-            errors.add("anonymous", Problem::NotBoolean);
+            errors.add(field, Problem::NotBoolean);
             false
         }
     };
+    // Both default to no: publication only with the citizen's explicit consent.
+    let anonymous = flag("anonymous");
+    let publishable = flag("publishable");
     let lang = lang_text.as_deref().and_then(Lang::parse);
     errors.into_result()?;
-    Ok((SubmissionInput { anonymous, ..input }, lang))
+    Ok((
+        SubmissionInput {
+            anonymous,
+            publishable,
+            ..input
+        },
+        lang,
+    ))
 }
 
 #[derive(Serialize)]

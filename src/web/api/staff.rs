@@ -12,7 +12,7 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::accounts::{self, Staff};
-use crate::services::cases::{self, ActionRequest, QueueParams};
+use crate::services::cases::{self, ActionRequest, PublishRequest, QueueParams};
 use crate::services::stats::{self, StatsParams};
 use crate::web::error::{ApiError, ErrorIn};
 use crate::web::lang::negotiate;
@@ -92,6 +92,23 @@ pub async fn act(
     body: web::Json<ActionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let view = cases::act(&state, staff.0, path.into_inner(), body.into_inner())
+        .await
+        .api(lang)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(view))
+}
+
+/// Publishes a concluded case's question and answer on the public board (with the citizen's
+/// consent; never a report): `{summary, answer}`.
+pub async fn publish(
+    state: web::Data<AppState>,
+    staff: ApiStaff,
+    lang: Lang,
+    path: web::Path<String>,
+    body: web::Json<PublishRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let view = cases::publish(&state, staff.0, path.into_inner(), body.into_inner())
         .await
         .api(lang)?;
     Ok(HttpResponse::Ok()

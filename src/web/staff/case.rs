@@ -15,7 +15,7 @@ use crate::domain::kind::Kind;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::accounts::Staff;
-use crate::services::cases::{self, ActionRequest, CaseView};
+use crate::services::cases::{self, ActionRequest, CaseView, PublishRequest};
 use crate::web::csrf;
 use crate::web::error::HttpStatus;
 use crate::web::extract::CsrfForm;
@@ -61,6 +61,52 @@ struct CasePage {
     outcomes: Vec<(&'static str, &'static str)>,
     banner: Option<String>,
     field_errors: Vec<String>,
+    /// The publish form's texts: what was typed, else what is published.
+    publish_summary: String,
+    publish_answer: String,
+    p: &'static PublishTexts,
+}
+
+/// The publish form's words (kept here, beside the form).
+pub struct PublishTexts {
+    heading: &'static str,
+    intro: &'static str,
+    summary: &'static str,
+    summary_hint: &'static str,
+    answer: &'static str,
+    answer_hint: &'static str,
+    button: &'static str,
+    published: &'static str,
+}
+
+static PUBLISH_ZH: PublishTexts = PublishTexts {
+    heading: "在公开栏公开答复",
+    intro: "反映人同意公开。请用自己的话写问题摘要和答复，不要写姓名、电话、地址、身份证号、查询码等任何能认出人的信息。",
+    summary: "问题摘要",
+    summary_hint: "10 到 300 字。",
+    answer: "公开的答复",
+    answer_hint: "10 到 2000 字。",
+    button: "公开",
+    published: "已在公开栏公开",
+};
+
+static PUBLISH_EN: PublishTexts = PublishTexts {
+    heading: "Publish the answer on the public board",
+    intro: "The sender agreed to publication. Retell the question and the answer in your own words, with no name, phone number, address, ID number, tracking code or anything else that could identify anyone.",
+    summary: "Summary of the question",
+    summary_hint: "10 to 300 characters.",
+    answer: "Answer as published",
+    answer_hint: "10 to 2,000 characters.",
+    button: "Publish",
+    published: "Published on the public board",
+};
+
+/// What was typed in the form that came back with a message.
+#[derive(Clone, Copy)]
+enum Typed<'a> {
+    Nothing,
+    Action(&'a ActionRequest),
+    Publish(&'a PublishRequest),
 }
 
 fn case_page(
@@ -69,9 +115,14 @@ fn case_page(
     staff: &Staff,
     c: CaseView,
     csrf: String,
-    last: Option<&ActionRequest>,
+    typed: Typed<'_>,
     error: Option<&AppError>,
 ) -> CasePage {
+    let (last, publish) = match typed {
+        Typed::Nothing => (None, None),
+        Typed::Action(a) => (Some(a), None),
+        Typed::Publish(p) => (None, Some(p)),
+    };
     let catalog = &state.catalog;
     let unit_name = |u: &Option<String>| {
         u.as_deref()
@@ -191,6 +242,18 @@ fn case_page(
         .collect(),
         banner: error.map(|e| e.message(lang).to_owned()),
         field_errors,
+        publish_summary: publish
+            .and_then(|p| p.summary.clone())
+            .or_else(|| c.public_summary.clone())
+            .unwrap_or_default(),
+        publish_answer: publish
+            .and_then(|p| p.answer.clone())
+            .or_else(|| c.public_answer.clone())
+            .unwrap_or_default(),
+        p: match lang {
+            Lang::Zh => &PUBLISH_ZH,
+            Lang::En => &PUBLISH_EN,
+        },
         c,
     }
 }
@@ -206,7 +269,15 @@ pub async fn case(
     let view = cases::view(&state, staff.0.clone(), path.into_inner())
         .await
         .page(lang)?;
-    let page = case_page(&state, lang, &staff.0, view, token.token.clone(), None, None);
+    let page = case_page(
+        &state,
+        lang,
+        &staff.0,
+        view,
+        token.token.clone(),
+        Typed::Nothing,
+        None,
+    );
     Ok(respond(StatusCode::OK, &page, token))
 }
 
@@ -251,7 +322,15 @@ pub async fn act(
     match cases::act(&state, staff.0.clone(), code.clone(), request.clone()).await {
         // The revealed identity is shown in this answer only; nothing is redirected or cached.
         Ok(view) if request.action == Action::RevealIdentity.code() => {
-            let page = case_page(&state, lang, &staff.0, view, token.token.clone(), None, None);
+            let page = case_page(
+                &state,
+                lang,
+                &staff.0,
+                view,
+                token.token.clone(),
+                Typed::Nothing,
+                None,
+            );
             Ok(respond(StatusCode::OK, &page, token))
         }
         Ok(_) => Ok(HttpResponse::SeeOther()
@@ -267,7 +346,7 @@ pub async fn act(
                 &staff.0,
                 view,
                 token.token.clone(),
-                Some(&request),
+                Typed::Action(&request),
                 Some(&e),
             );
             Ok(respond(e.status(), &page, token))
@@ -277,3 +356,53 @@ pub async fn act(
 }
 
 crate::has_csrf!(ActionFormInput);
+
+/// The publish form as posted.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PublishFormInput {
+    pub csrf_token: String,
+    pub summary: String,
+    pub answer: String,
+}
+
+crate::has_csrf!(PublishFormInput);
+
+/// Publishes the case's question and answer on the public board; on a refusal or a field
+/// problem the page comes back with the message and what was typed.
+pub async fn publish(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    staff: SignedIn,
+    path: web::Path<String>,
+    form: CsrfForm<PublishFormInput>,
+) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    let code = path.into_inner();
+    let request = PublishRequest {
+        summary: Some(form.summary),
+        answer: Some(form.answer),
+    };
+    let token = csrf::issue_for(&req, &state);
+    match cases::publish(&state, staff.0.clone(), code.clone(), request.clone()).await {
+        Ok(_) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/handler/cases/{code}")))
+            .finish()),
+        Err(AppError::NotFound) => Err(PageError::new(AppError::NotFound, lang)),
+        Err(e @ (AppError::Invalid(_) | AppError::Forbidden | AppError::Conflict(_))) => {
+            let view = cases::view(&state, staff.0.clone(), code).await.page(lang)?;
+            let page = case_page(
+                &state,
+                lang,
+                &staff.0,
+                view,
+                token.token.clone(),
+                Typed::Publish(&request),
+                Some(&e),
+            );
+            Ok(respond(e.status(), &page, token))
+        }
+        Err(e) => Err(PageError::new(e, lang)),
+    }
+}

@@ -1,0 +1,104 @@
+//! The public board as JSON (`GET /api/v1/board`): the same suppressed figures as the page, for
+//! anyone, no token. A hidden count carries no value, only why it is hidden.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde_json::{json, Map, Value};
+
+use crate::catalog::Named;
+use crate::domain::stats::suppress::{Mark, RateShown};
+use crate::i18n::Lang;
+use crate::services::board::{self as service, Board, Figure, Line, Row, RATES};
+use crate::web::citizen::board::{board_texts, shown};
+use crate::web::error::{ApiError, ErrorIn};
+use crate::web::AppState;
+
+fn figure(f: &Figure, min: i64, lang: Lang) -> Value {
+    let suppressed = match f.mark {
+        Mark::Shown => Value::Null,
+        Mark::Small => json!("small"),
+        Mark::Withheld => json!("withheld"),
+    };
+    json!({ "value": f.value, "suppressed": suppressed, "shown": shown(f, min, lang) })
+}
+
+fn rate(r: &RateShown) -> Value {
+    let (percent, withheld) = match r {
+        RateShown::Shown(p) => (json!((p * 10.0).round() / 10.0), Value::Null),
+        RateShown::NoCases => (Value::Null, json!("no_cases")),
+        RateShown::SmallBase => (Value::Null, json!("small_base")),
+        RateShown::HiddenPart => (Value::Null, json!("hidden_part")),
+    };
+    json!({ "percent": percent, "withheld": withheld, "shown": r.display() })
+}
+
+fn line(board: &Board, l: &Line, lang: Lang) -> Value {
+    let min = board.min_count;
+    let by_kind: Map<String, Value> = board
+        .kinds
+        .iter()
+        .zip(&l.by_kind)
+        .map(|(k, f)| (k.code().to_owned(), figure(f, min, lang)))
+        .collect();
+    let by_category: Map<String, Value> = board
+        .categories
+        .iter()
+        .zip(&l.by_category)
+        .map(|((code, _, _), f)| (code.clone(), figure(f, min, lang)))
+        .collect();
+    let rates: Map<String, Value> = RATES
+        .iter()
+        .zip(&l.rates)
+        .map(|(k, r)| (k.code().to_owned(), rate(r)))
+        .collect();
+    json!({
+        "received": figure(&l.received, min, lang),
+        "concluded": figure(&l.concluded, min, lang),
+        "by_kind": by_kind,
+        "by_category": by_category,
+        "rates": rates,
+    })
+}
+
+fn row(board: &Board, r: &Row, lang: Lang) -> Value {
+    let months: Map<String, Value> = board
+        .months
+        .iter()
+        .zip(&r.months)
+        .map(|(m, l)| (m.to_string(), line(board, l, lang)))
+        .collect();
+    json!({
+        "code": r.code,
+        "name": lang.pick(&r.name, &r.name_en),
+        "level": r.depth,
+        "own_level": r.own,
+        "parent": r.parent,
+        "total": line(board, &r.total, lang),
+        "months": months,
+    })
+}
+
+pub async fn board(state: web::Data<AppState>, lang: Lang) -> Result<HttpResponse, ApiError> {
+    let board = service::board(&state).await.api(lang)?;
+    let b = board_texts(lang);
+    let n = board.min_count.to_string();
+    let notes: Vec<String> = [b.legend_small, b.legend_withheld, b.legend_rate, b.legend_rates]
+        .iter()
+        .map(|s| s.replace("{n}", &n))
+        .collect();
+    let body = json!({
+        "generated_at": board.generated_at,
+        "min_count": board.min_count,
+        "period": { "from": board.from, "to": board.to },
+        "months": board.months,
+        "kinds": board.kinds.iter().map(|k| json!({"code": k.code(), "name": state.catalog.kind_info(*k).name(lang)})).collect::<Vec<_>>(),
+        "categories": board.categories.iter().map(|(code, zh, en)| json!({"code": code, "name": lang.pick(zh, en)})).collect::<Vec<_>>(),
+        "regions": board.regions.iter().map(|r| row(&board, r, lang)).collect::<Vec<_>>(),
+        "unit_kinds": board.unit_kinds.iter().map(|r| row(&board, r, lang)).collect::<Vec<_>>(),
+        "notes": notes,
+    });
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((header::VARY, "Accept-Language, Cookie"))
+        .json(body))
+}
