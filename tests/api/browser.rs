@@ -16,7 +16,8 @@ use minsheng::services::open_days::{self as service, EventInput};
 
 use crate::helpers::{Backend, TestApp};
 
-fn ready() -> bool {
+/// True when Chromium, Node.js and Playwright are here (also for `stats_dashboard`'s browser test).
+pub(crate) fn ready() -> bool {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
     let modules = Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -25,6 +25,7 @@ mod rating;
 mod routing;
 mod smtp;
 mod staff;
+mod stats_dashboard;
 mod storage;
 mod sweeper;
 mod web_form;
