@@ -4,6 +4,7 @@
 //! and the JSON [`api`]. Handlers are thin: parse, call one service, render.
 
 pub mod api;
+pub mod charts;
 pub mod citizen;
 pub mod client;
 pub mod csrf;

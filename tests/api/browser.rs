@@ -17,6 +17,7 @@ use minsheng::services::open_days::{self as service, EventInput};
 use crate::helpers::{Backend, TestApp};
 
 /// Chromium, Node.js and Playwright are there; else a loud skip (a failure under `CI=true`).
+/// Shared by every browser test.
 pub(crate) fn ready() -> bool {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
     let modules = Path::new(concat!(

@@ -27,6 +27,7 @@ mod routing;
 mod smtp;
 mod staff;
 mod stats;
+mod stats_dashboard;
 mod storage;
 mod sweeper;
 mod web_form;

@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::pages::{me, non_empty, respond, Me};
-use super::texts::{action_label, staff_texts, StaffTexts};
+use super::texts::{action_label, outcome_label, staff_texts, StaffTexts};
 use crate::catalog::Named;
 use crate::domain::case::{Action, Outcome};
 use crate::domain::deadlines::beijing_time;
@@ -230,15 +230,7 @@ fn case_page(
             Outcome::Unresolvable,
         ]
         .iter()
-        .map(|o| {
-            let label = match o {
-                Outcome::Substantiated => lang.pick("属实并已处理", "Substantiated and dealt with"),
-                Outcome::Partly => lang.pick("部分属实", "Partly substantiated"),
-                Outcome::Unsubstantiated => lang.pick("不属实", "Not substantiated"),
-                Outcome::Unresolvable => lang.pick("无法办理", "Cannot be resolved"),
-            };
-            (o.code(), label)
-        })
+        .map(|o| (o.code(), outcome_label(*o, lang)))
         .collect(),
         banner: error.map(|e| e.message(lang).to_owned()),
         field_errors,

@@ -1,8 +1,9 @@
 //! The staff pages under `/handler`: signing in and out ([`login`]), the queue and supervision
 //! view ([`queue`]), the case page ([`case`]), password change ([`password`]), the outbox for
-//! admins ([`outbox`]), open days and kiosks ([`events`]); what they share ([`pages`]) and their
-//! texts ([`texts`]). The session itself is [`crate::web::session`], which the kiosk's assisted
-//! mode uses too.
+//! admins ([`outbox`]), open days and kiosks ([`events`]), the statistics dashboard and the
+//! cases behind each of its numbers ([`stats`]); what they share ([`pages`]) and their texts
+//! ([`texts`], [`stats_texts`]). The session itself is [`crate::web::session`], which the kiosk's
+//! assisted mode uses too.
 
 pub mod case;
 pub mod events;
@@ -11,4 +12,6 @@ pub mod outbox;
 pub mod pages;
 pub mod password;
 pub mod queue;
+pub mod stats;
+pub mod stats_texts;
 pub mod texts;

@@ -1,11 +1,12 @@
 //! The fixed texts of the staff pages, in Simplified Chinese and English.
 
-use crate::domain::case::Action;
+use crate::domain::case::{Action, Outcome};
 use crate::i18n::Lang;
 
 pub struct StaffTexts {
     pub title: &'static str,
     pub events: &'static str,
+    pub stats: &'static str,
     pub events_none: &'static str,
     pub event_add: &'static str,
     pub event_host: &'static str,
@@ -115,6 +116,7 @@ pub static ZH: StaffTexts = StaffTexts {
     queue: "待办件",
     supervision: "督办",
     events: "开放日",
+    stats: "统计",
     events_none: "还没有开放日活动。",
     event_add: "新增开放日",
     event_host: "主办单位",
@@ -216,6 +218,7 @@ pub static EN: StaffTexts = StaffTexts {
     queue: "Queue",
     supervision: "Supervision",
     events: "Open days",
+    stats: "Statistics",
     events_none: "No open days yet.",
     event_add: "Add an open day",
     event_host: "Host unit",
@@ -330,5 +333,15 @@ pub fn action_label(action: Action, lang: Lang) -> &'static str {
         Dispatch => lang.pick("分派", "Dispatch"),
         Supervise => lang.pick("督办", "Supervise"),
         RevealIdentity => lang.pick("查看举报人身份", "Reveal the reporter"),
+    }
+}
+
+/// An outcome in words, as staff read it (the case page's choices, the dashboard's charts).
+pub fn outcome_label(outcome: Outcome, lang: Lang) -> &'static str {
+    match outcome {
+        Outcome::Substantiated => lang.pick("属实并已处理", "Substantiated and dealt with"),
+        Outcome::Partly => lang.pick("部分属实", "Partly substantiated"),
+        Outcome::Unsubstantiated => lang.pick("不属实", "Not substantiated"),
+        Outcome::Unresolvable => lang.pick("无法办理", "Cannot be resolved"),
     }
 }
