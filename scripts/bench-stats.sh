@@ -24,13 +24,14 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/minsheng-target}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 cargo build --release --quiet --bin minsheng --example bench_baseline
-BIN=$CARGO_TARGET_DIR/release/minsheng
-BASE=$CARGO_TARGET_DIR/release/examples/bench_baseline
-
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
+# Private copies: another checkout building into the same target directory cannot swap them.
+cp "$CARGO_TARGET_DIR/release/minsheng" "$CARGO_TARGET_DIR/release/examples/bench_baseline" "$work/"
+BIN=$work/minsheng
+BASE=$work/bench_baseline
 
 case "$BACKEND" in
   sqlite) URL="sqlite://$work/bench.db" ;;
