@@ -258,6 +258,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/events/{id}/kiosks", web::post().to(staff::events::add_kiosk))
                 .route("/events/{id}/visitors", web::post().to(staff::events::visitors))
                 .route("/kiosks/{id}/revoke", web::post().to(staff::events::revoke))
+                .route("/stats/ledger.csv", web::get().to(staff::ledger::csv))
+                .route("/stats/ledger.xlsx", web::get().to(staff::ledger::xlsx))
                 .route("/outbox", web::get().to(staff::outbox::page))
                 .route("/outbox/{id}/retry", web::post().to(staff::outbox::retry))
                 .route("/cases/{tracking_code}", web::get().to(staff::case::case))

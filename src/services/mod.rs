@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod cases;
 pub mod intake;
+pub mod ledger;
 pub mod open_days;
 pub mod outbox;
 pub mod rating;

@@ -38,12 +38,11 @@ pub fn insert(
         .map(|_| ())
 }
 
+/// An answered case nobody rated in time: id, tracking code, window end, unit holding it.
+pub type UnratedCase = (i64, String, NaiveDateTime, Option<String>);
+
 /// Answered cases whose rating window ended before `at`: (id, tracking code, window end).
-pub fn unrated_past(
-    conn: &mut DbConn,
-    at: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<(i64, String, NaiveDateTime, Option<String>)>> {
+pub fn unrated_past(conn: &mut DbConn, at: NaiveDateTime, limit: i64) -> QueryResult<Vec<UnratedCase>> {
     submissions::table
         .filter(submissions::state.eq(State::Resolved.code()))
         .filter(submissions::rating_until.lt(at))

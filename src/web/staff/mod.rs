@@ -1,11 +1,12 @@
 //! The staff pages under `/handler`: signing in and out ([`login`]), the queue and supervision
 //! view ([`queue`]), the case page ([`case`]), password change ([`password`]), the outbox for
-//! admins ([`outbox`]), open days and kiosks ([`events`]); what they share ([`pages`]) and their
-//! texts ([`texts`]). The session itself is [`crate::web::session`], which the kiosk's assisted
+//! admins ([`outbox`]), open days and kiosks ([`events`]), the ledger downloads ([`ledger`]);
+//! what they share ([`pages`]) and their texts ([`texts`]). The session itself is [`crate::web::session`], which the kiosk's assisted
 //! mode uses too.
 
 pub mod case;
 pub mod events;
+pub mod ledger;
 pub mod login;
 pub mod outbox;
 pub mod pages;
