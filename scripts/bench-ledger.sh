@@ -32,7 +32,8 @@ case "$BACKEND" in
   postgres)
     psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS minsheng_ledger_bench WITH (FORCE)" >/dev/null
     psql "$PG/postgres" -qc "CREATE DATABASE minsheng_ledger_bench" >/dev/null
-    URL="$PG/minsheng_ledger_bench" ;;
+    URL="$PG/minsheng_ledger_bench"
+    trap 'rm -rf "$work"; psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS minsheng_ledger_bench WITH (FORCE)" >/dev/null' EXIT ;;
   *) echo "usage: $0 [sqlite|postgres]" >&2; exit 2 ;;
 esac
 export MINSHENG_CONFIG_DIR=config MINSHENG__DATABASE__URL="$URL" MINSHENG__DATA_DIR="$work/data" \
