@@ -262,6 +262,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/kiosks/{id}/revoke", web::post().to(staff::events::revoke))
                 .route("/stats", web::get().to(staff::stats::dashboard))
                 .route("/stats/cases", web::get().to(staff::stats::cases))
+                .route("/stats/ledger.csv", web::get().to(staff::ledger::csv))
+                .route("/stats/ledger.xlsx", web::get().to(staff::ledger::xlsx))
                 .route("/outbox", web::get().to(staff::outbox::page))
                 .route("/outbox/{id}/retry", web::post().to(staff::outbox::retry))
                 .route("/cases/{tracking_code}", web::get().to(staff::case::case))

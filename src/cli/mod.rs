@@ -1,5 +1,5 @@
 //! The `minsheng` command line: `serve`, `migrate`, `check-config`, `route`, `user`, `token`,
-//! `audit`, `seed-demo`, `sweep`, `mail`, `event` and `kiosk`.
+//! `audit`, `seed-demo`, `sweep`, `mail`, `event`, `kiosk` and `ledger`.
 //!
 //! [`run`] parses the arguments, loads the settings, builds the one async runtime (an actix
 //! system, which `serve` needs) and runs the chosen command inside it. Every command returns an
@@ -19,6 +19,7 @@ mod check_config;
 mod common;
 mod event;
 mod kiosk;
+mod ledger;
 mod mail;
 mod migrate;
 mod route;
@@ -75,6 +76,9 @@ enum Command {
     /// Kiosks at open days.
     #[command(subcommand)]
     Kiosk(kiosk::KioskCommand),
+    /// The ledger (台账) of cases, for reports.
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
 }
 
 /// Runs the command line: exit code 2 for a configuration error, 1 for any other error.
@@ -114,6 +118,7 @@ impl Command {
             Command::Mail(cmd) => mail::run(&settings, cmd).await,
             Command::Event(cmd) => event::run(&settings, cmd).await,
             Command::Kiosk(cmd) => kiosk::run(&settings, cmd).await,
+            Command::Ledger(cmd) => ledger::run(&settings, cmd).await,
         }
     }
 }

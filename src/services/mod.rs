@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod board;
 pub mod cases;
 pub mod intake;
+pub mod ledger;
 pub mod open_days;
 pub mod outbox;
 pub mod rating;

@@ -126,6 +126,35 @@ where
     }
 }
 
+/// Runs `f`, which only reads, on one snapshot of the database: every statement in it sees the
+/// same data, however long it takes (an export read page by page, with its summary). SQLite gives
+/// a read transaction its snapshot at its first read (WAL); PostgreSQL needs `REPEATABLE READ`.
+pub fn read_snapshot<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Tm = <DbConn as Connection>::TransactionManager;
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN DEFERRED")?,
+        DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        )?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            Tm::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match Tm::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
+}
+
 /// True for an error that means the database could not be had in time — busy past the timeout
 /// (SQLite's write lock), or the connection is gone — rather than a fault in the request.
 pub fn is_unavailable(error: &diesel::result::Error) -> bool {

@@ -9,6 +9,7 @@ pub mod connection;
 pub mod error;
 pub mod events;
 pub mod idempotency;
+pub mod ledger;
 pub mod migrations;
 pub mod outbox;
 pub mod pool;

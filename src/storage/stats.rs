@@ -31,8 +31,8 @@ pub struct StatsQuery {
     pub now: NaiveDateTime,
 }
 
-/// The unit a case counts at: the one holding it now.
-const HOLDER: &str = "COALESCE(s.assigned_unit, s.dispatch_unit, '')";
+/// The unit a case counts at: the one holding it now (the ledger lists it there too).
+pub(crate) const HOLDER: &str = "COALESCE(s.assigned_unit, s.dispatch_unit, '')";
 
 fn quoted(list: &[&str]) -> String {
     list.iter()
@@ -42,7 +42,7 @@ fn quoted(list: &[&str]) -> String {
 }
 
 /// The condition that puts a case in a case-attributed count. Texts are constants of the domain.
-pub(super) fn case_condition(count: Count, sql: &mut Sql, now: NaiveDateTime) {
+pub(crate) fn case_condition(count: Count, sql: &mut Sql, now: NaiveDateTime) {
     let fixed = match count {
         Count::Received => "1 = 1".to_owned(),
         Count::PendingDispatch => format!("s.state = '{}'", State::PendingDispatch.code()),
@@ -101,7 +101,7 @@ fn group_expr(group: GroupBy, unit: &str) -> String {
 }
 
 /// The filters every figure shares, with the unit scope applied to `unit`.
-fn filters(q: &StatsQuery, sql: &mut Sql, unit: &str) {
+pub(crate) fn filters(q: &StatsQuery, sql: &mut Sql, unit: &str) {
     if let Some(units) = &q.units {
         if units.is_empty() {
             sql.push(" AND 1 = 0");
@@ -134,7 +134,8 @@ fn filters(q: &StatsQuery, sql: &mut Sql, unit: &str) {
     }
 }
 
-fn received_in(q: &StatsQuery, sql: &mut Sql) {
+/// Only the cases received in the period: the `WHERE` every figure starts with.
+pub(crate) fn received_in(q: &StatsQuery, sql: &mut Sql) {
     sql.push(" WHERE s.received_day BETWEEN ");
     sql.bind(Value::Int(q.period.from))
         .push(" AND ")

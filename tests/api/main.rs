@@ -20,6 +20,7 @@ mod handler_web;
 mod idempotency;
 mod integrity;
 mod kiosk;
+mod ledger;
 mod mail;
 mod rate_limits;
 mod rating;

@@ -86,7 +86,17 @@ fn with_below(dir: &Directory, me: usize) -> Vec<String> {
 /// for a unit outside the reach is `Forbidden`; an unknown unit or region is `NotFound`.
 pub fn query_for(ctx: &Context, staff: &Staff, req: &StatsRequest) -> Result<StatsQuery, AppError> {
     let dir = &ctx.router.directory;
-    let reach = reach(dir, staff);
+    query_within(dir, reach(dir, staff), req, ctx.clock.now().naive_utc())
+}
+
+/// The storage query for a request within `reach` (`None` for everything), as of `now`: for
+/// callers that are not a signed-in member of staff (the command line's ledger export).
+pub fn query_within(
+    dir: &Directory,
+    reach: Option<Vec<String>>,
+    req: &StatsRequest,
+    now: chrono::NaiveDateTime,
+) -> Result<StatsQuery, AppError> {
     let units = match &req.unit {
         None => reach,
         Some(code) => {
@@ -125,7 +135,7 @@ pub fn query_for(ctx: &Context, staff: &Staff, req: &StatsRequest) -> Result<Sta
         regions,
         event: req.event,
         group_by: req.group_by,
-        now: ctx.clock.now().naive_utc(),
+        now,
     })
 }
 

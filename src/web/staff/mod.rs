@@ -1,12 +1,13 @@
 //! The staff pages under `/handler`: signing in and out ([`login`]), the queue and supervision
 //! view ([`queue`]), the case page ([`case`]), password change ([`password`]), the outbox for
 //! admins ([`outbox`]), open days and kiosks ([`events`]), the statistics dashboard and the
-//! cases behind each of its numbers ([`stats`]); what they share ([`pages`]) and their texts
-//! ([`texts`], [`stats_texts`]). The session itself is [`crate::web::session`], which the kiosk's
-//! assisted mode uses too.
+//! cases behind each of its numbers ([`stats`]), the ledger downloads ([`ledger`]); what they
+//! share ([`pages`]) and their texts ([`texts`], [`stats_texts`]). The session itself is
+//! [`crate::web::session`], which the kiosk's assisted mode uses too.
 
 pub mod case;
 pub mod events;
+pub mod ledger;
 pub mod login;
 pub mod outbox;
 pub mod pages;
