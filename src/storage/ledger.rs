@@ -124,17 +124,14 @@ pub fn page(
     sql.push(" AND s.category = ");
     sql.bind(Value::Text(category.to_owned()));
     if let Some(a) = after {
-        sql.push(&format!(" AND ({HOLDER} > "));
+        // A row-value comparison, so the (category, unit, day, id) index is read from the cursor on.
+        sql.push(&format!(" AND ({HOLDER}, s.received_day, s.id) > ("));
         sql.bind(Value::Text(a.unit.clone()));
-        sql.push(&format!(" OR ({HOLDER} = "));
-        sql.bind(Value::Text(a.unit.clone()));
-        sql.push(" AND (s.received_day > ");
+        sql.push(", ");
         sql.bind(Value::Int(a.received_day));
-        sql.push(" OR (s.received_day = ");
-        sql.bind(Value::Int(a.received_day));
-        sql.push(" AND s.id > ");
+        sql.push(", ");
         sql.bind(Value::BigInt(a.id));
-        sql.push("))))");
+        sql.push(")");
     }
     sql.push(&format!(" ORDER BY {HOLDER}, s.received_day, s.id LIMIT "));
     sql.bind(Value::BigInt(limit));

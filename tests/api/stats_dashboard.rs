@@ -168,6 +168,20 @@ async fn the_dashboard_agrees_with_the_api_and_every_count_opens_its_cases(backe
     );
     let doc = Html::parse_document(&html);
 
+    // The ledger of the same cases is a click away: one CSV row per case the table counts.
+    let csv_href = select(&doc, "#ledger a")
+        .first()
+        .and_then(|a| a.value().attr("href"))
+        .unwrap()
+        .to_owned();
+    assert!(csv_href.starts_with("/handler/stats/ledger.csv?"), "{csv_href}");
+    let (status, csv) = get(&browser, &app, &csv_href).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        csv.lines().skip(1).filter(|l| !l.is_empty()).count() as i64,
+        api["total"]["counts"]["received"].as_i64().unwrap()
+    );
+
     // Every figure in the table is the API's: counts, rates (numerator and denominator), days.
     let total = &api["total"];
     let figures = |key: Option<&str>| key.map_or(total, |k| groups[k]);

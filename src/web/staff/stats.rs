@@ -248,6 +248,9 @@ struct ReportView {
     total: Line,
     behind: Vec<Behind>,
     charts: Vec<Chart>,
+    /// The same cases as a 台账 download (see [`super::ledger`]).
+    ledger_csv: String,
+    ledger_xlsx: String,
 }
 
 struct Definition {
@@ -655,6 +658,8 @@ fn report_view(report: &Report, lang: Lang) -> ReportView {
         group_label: report.request.group_by.label(lang),
         total: line(None, x.total.to_owned(), &report.total, &query, lang),
         charts: charts_of(report, lang, &names),
+        ledger_csv: format!("/handler/stats/ledger.csv?{query}"),
+        ledger_xlsx: format!("/handler/stats/ledger.xlsx?{query}"),
         lines,
         behind,
     }
