@@ -74,9 +74,12 @@ type Event = (
     Option<String>,
 );
 
+/// A case's fixed attributes: id, kind, category, channel, region.
+type Case = (i64, String, String, String, String);
+
 /// Reads every case's facts from the raw timeline (and the case's fixed attributes).
 fn retell(app: &TestApp) -> Vec<Told> {
-    let (cases, events): (Vec<(i64, String, String, String, String)>, Vec<Event>) = app.with_db(|c| {
+    let (cases, events): (Vec<Case>, Vec<Event>) = app.with_db(|c| {
         let cases = s::table
             .select((s::id, s::kind, s::category, s::channel, s::region))
             .order(s::id)
