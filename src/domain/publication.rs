@@ -3,7 +3,8 @@
 //! (a retold question and the answer, without personal data); reports of misconduct are never
 //! published, whatever was ticked, and only a concluded case has an answer to show.
 
-use super::kind::{Kind, State};
+use super::case::Reach;
+use super::kind::{Kind, Role, State};
 
 /// Why a case may not be published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +24,16 @@ impl Unpublishable {
             Unpublishable::Report => "a report is never published",
             Unpublishable::NotConcluded => "the case has no answer in force",
         }
+    }
+}
+
+/// Whether `role` at `reach` may publish a case's answer: those who work it — a handler of its
+/// unit, a supervisor of it or of a unit above it.
+pub fn may_publish_as(role: Role, reach: Reach) -> bool {
+    match role {
+        Role::Handler => reach == Reach::OwnUnit,
+        Role::Supervisor => matches!(reach, Reach::OwnUnit | Reach::Subordinate),
+        Role::Dispatcher | Role::Admin => false,
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::board::BoardCache;
+use super::board::cache::BoardCache;
 use super::clock::Clock;
 use super::counts::CountsCache;
 use crate::catalog::Catalog;

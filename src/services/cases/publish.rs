@@ -7,9 +7,7 @@ use std::sync::Arc;
 
 use super::view::{build_view, CaseView};
 use super::{facts, load, reach, Ctx};
-use crate::domain::case::Reach;
-use crate::domain::kind::Role;
-use crate::domain::publication::may_publish;
+use crate::domain::publication::{self, may_publish};
 use crate::domain::text::{PublicAnswer, PublicSummary};
 use crate::domain::{FieldErrors, Problem};
 use crate::error::AppError;
@@ -24,16 +22,6 @@ use crate::storage::submissions::{self, NewEventRow};
 pub struct PublishRequest {
     pub summary: Option<String>,
     pub answer: Option<String>,
-}
-
-/// Whether `role` at `reach` may work the case: a handler of its unit, a supervisor of it or of a
-/// unit above it.
-pub(super) fn may_work(role: Role, reach: Reach) -> bool {
-    match role {
-        Role::Handler => reach == Reach::OwnUnit,
-        Role::Supervisor => matches!(reach, Reach::OwnUnit | Reach::Subordinate),
-        Role::Dispatcher | Role::Admin => false,
-    }
 }
 
 fn texts(req: &PublishRequest) -> Result<(PublicSummary, PublicAnswer), AppError> {
@@ -74,7 +62,7 @@ pub async fn publish(
         .write(move |conn| {
             let row = load(conn, &code)?;
             let r = reach(&ctx.state.router.directory, &ctx.staff, &row);
-            if !may_work(ctx.staff.role, r) {
+            if !publication::may_publish_as(ctx.staff.role, r) {
                 return Err(AppError::NotFound);
             }
             let f = facts(&row)?;

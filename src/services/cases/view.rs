@@ -97,7 +97,7 @@ pub(super) fn build_view(
     let events = submissions::events(conn, row.id, false)?;
     let now = ctx.state.clock.now().naive_utc();
     let open = f.state.is_open();
-    let may_publish = super::publish::may_work(ctx.staff.role, r)
+    let may_publish = crate::domain::publication::may_publish_as(ctx.staff.role, r)
         && crate::domain::publication::may_publish(f.kind, f.state, row.publishable).is_ok();
     Ok(CaseView {
         may_publish,

@@ -10,113 +10,24 @@
 //! set against another), and kept for [`BoardCache::TTL`]: a busy board costs one count a minute.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use super::context::Context;
 use crate::catalog::Catalog;
 use crate::domain::kind::{Kind, UnitKind};
-use crate::domain::stats::suppress::{publish_rate, Grid, Mark, RateShown};
-use crate::domain::stats::{period, Count, Figures, PeriodChoice, RateKind};
+use crate::domain::stats::suppress::{publish_rate, Grid, Mark};
+use crate::domain::stats::{period, Count, Figures, PeriodChoice};
 use crate::domain::text::normalize_optional;
 use crate::error::AppError;
 use crate::storage::board::{self as store, AnswerQuery, MonthGroup};
 
-/// The rates the board shows, in order.
-pub const RATES: [RateKind; 3] = [RateKind::Closure, RateKind::OnTime, RateKind::Satisfaction];
+pub use cache::BoardCache;
+pub use model::*;
 
-/// One published count: its value only when it may be shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Figure {
-    pub value: Option<i64>,
-    pub mark: Mark,
-}
-
-/// The published figures of one row in one month (or the twelve).
-#[derive(Debug, Clone)]
-pub struct Line {
-    pub received: Figure,
-    /// In [`Board::kinds`] order.
-    pub by_kind: Vec<Figure>,
-    /// Reports per problem, in [`Board::categories`] order.
-    pub by_category: Vec<Figure>,
-    pub concluded: Figure,
-    /// In [`RATES`] order.
-    pub rates: Vec<RateShown>,
-}
-
-/// A row of the board: a region (in total, or its own level without the regions inside it) or a
-/// kind of unit.
-#[derive(Debug, Clone)]
-pub struct Row {
-    pub code: String,
-    pub name: String,
-    pub name_en: String,
-    /// 0 for the province, 1 for a city, 2 for a county.
-    pub depth: usize,
-    /// The region's own cases, not in any region inside it (本级).
-    pub own: bool,
-    pub parent: Option<String>,
-    /// The twelve months together.
-    pub total: Line,
-    /// In [`Board::months`] order.
-    pub months: Vec<Line>,
-}
-
-/// Everything the board shows, suppressed.
-#[derive(Debug, Clone)]
-pub struct Board {
-    pub generated_at: DateTime<Utc>,
-    pub min_count: i64,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    /// `YYYYMM`, oldest first.
-    pub months: Vec<i32>,
-    pub kinds: Vec<Kind>,
-    /// The report categories (the six stubborn problems and "other"): code, name, English name.
-    pub categories: Vec<(String, String, String)>,
-    /// In tree order; a region with regions inside it is followed by its own-level row when that
-    /// has cases.
-    pub regions: Vec<Row>,
-    pub unit_kinds: Vec<Row>,
-}
-
-impl Board {
-    pub fn region(&self, code: &str) -> Option<&Row> {
-        self.regions.iter().find(|r| r.code == code && !r.own)
-    }
-}
-
-/// The board, kept a minute. When it expires the first caller counts again while the others
-/// keep getting the old board until it is done.
-#[derive(Default)]
-pub struct BoardCache {
-    entry: Mutex<Option<(Instant, Arc<Board>)>>,
-}
-
-impl BoardCache {
-    pub const TTL: Duration = Duration::from_secs(60);
-
-    fn get(&self) -> Option<Arc<Board>> {
-        let mut entry = self.entry.lock().unwrap_or_else(|p| p.into_inner());
-        let (at, board) = entry.as_mut()?;
-        if at.elapsed() < Self::TTL {
-            return Some(board.clone());
-        }
-        *at = Instant::now();
-        None
-    }
-
-    fn put(&self, board: Arc<Board>) {
-        *self.entry.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), board));
-    }
-
-    pub fn clear(&self) {
-        *self.entry.lock().unwrap_or_else(|p| p.into_inner()) = None;
-    }
-}
+pub mod cache;
+mod model;
 
 /// The board, from the cache when it is fresh.
 pub async fn board(ctx: &Context) -> Result<Arc<Board>, AppError> {
