@@ -98,6 +98,7 @@ diesel::table! {
         from_unit -> Nullable<Text>,
         deadline -> Nullable<Timestamp>,
         detail -> Nullable<Text>,
+        received_day -> Integer,
     }
 }
 

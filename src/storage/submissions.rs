@@ -153,8 +153,14 @@ pub fn insert(conn: &mut DbConn, row: &NewSubmissionRow<'_>) -> QueryResult<i64>
 
 /// Adds an event to a case's timeline and the same fact to the audit log, in the caller's transaction.
 pub fn record_event(conn: &mut DbConn, case_code: &str, row: &NewEventRow<'_>) -> QueryResult<()> {
+    // The case's day of receipt goes on each event, so the statistics read the events of the
+    // cases received in a period from one index range (see the statistics migrations).
+    let received_day: i32 = submissions::table
+        .find(row.submission_id)
+        .select(submissions::received_day)
+        .first(conn)?;
     diesel::insert_into(submission_events::table)
-        .values(row)
+        .values((row, submission_events::received_day.eq(received_day)))
         .execute(conn)?;
     audit::append(
         conn,
@@ -452,9 +458,14 @@ pub fn insert_loaded(conn: &mut DbConn, rows: &[LoadedRow<'_>]) -> QueryResult<u
     on_each_backend!(conn, |c| statement.execute(c))
 }
 
-/// Inserts many timeline events in one statement (bulk loading; no audit entries).
-pub fn insert_events(conn: &mut DbConn, rows: &[NewEventRow<'_>]) -> QueryResult<usize> {
-    let statement = diesel::insert_into(submission_events::table).values(rows);
+/// Inserts many timeline events, each with its case's day of receipt, in one statement (bulk
+/// loading; no audit entries).
+pub fn insert_events(conn: &mut DbConn, rows: &[(NewEventRow<'_>, i32)]) -> QueryResult<usize> {
+    let values: Vec<_> = rows
+        .iter()
+        .map(|(row, day)| (row, submission_events::received_day.eq(*day)))
+        .collect();
+    let statement = diesel::insert_into(submission_events::table).values(values);
     on_each_backend!(conn, |c| statement.execute(c))
 }
 

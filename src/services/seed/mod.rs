@@ -24,7 +24,7 @@ use crate::storage::{BackendKind, Db};
 
 /// Cases per insert statement (SQLite allows 32,766 bound values; a case row has about 45).
 const BATCH: usize = 500;
-/// Events per insert statement (13 values each).
+/// Events per insert statement (14 values each).
 const EVENT_BATCH: usize = 2_000;
 
 pub struct SeedPlan<'a> {
@@ -256,24 +256,30 @@ fn insert(conn: &mut crate::storage::DbConn, made: &[Made], key_hash: &str) -> d
     let codes: Vec<&str> = made.iter().map(|m| m.code.as_str()).collect();
     let ids: std::collections::HashMap<String, i64> =
         submissions::ids_of(conn, &codes)?.into_iter().collect();
-    let events: Vec<NewEventRow<'_>> = made
+    let events: Vec<(NewEventRow<'_>, i32)> = made
         .iter()
         .filter_map(|m| ids.get(&m.code).map(|id| (m, *id)))
         .flat_map(|(m, id)| {
-            m.life.events.iter().map(move |e| NewEventRow {
-                submission_id: id,
-                at: e.at,
-                action: e.action,
-                state: e.state.code(),
-                note: Some("演示数据"),
-                note_en: Some("Demo data"),
-                public: e.public,
-                actor: None,
-                reason: None,
-                unit: e.unit.as_deref(),
-                from_unit: e.from_unit.as_deref(),
-                deadline: e.deadline,
-                detail: e.detail,
+            let day = day_of(m.received.naive_utc());
+            m.life.events.iter().map(move |e| {
+                (
+                    NewEventRow {
+                        submission_id: id,
+                        at: e.at,
+                        action: e.action,
+                        state: e.state.code(),
+                        note: Some("演示数据"),
+                        note_en: Some("Demo data"),
+                        public: e.public,
+                        actor: None,
+                        reason: None,
+                        unit: e.unit.as_deref(),
+                        from_unit: e.from_unit.as_deref(),
+                        deadline: e.deadline,
+                        detail: e.detail,
+                    },
+                    day,
+                )
             })
         })
         .collect();
