@@ -116,7 +116,7 @@ done
 if [ "${SKIP_LEDGER:-0}" != 1 ] && "$BIN" ledger --help >/dev/null 2>&1; then
   from=$(date -d '-13 months' +%F); to=$(date +%F)
   for format in csv xlsx; do
-    /usr/bin/time -f "ledger $format: %e s, max RSS %M KiB" "$BIN" ledger export --scope 370000-office --below \
+    /usr/bin/time -f "ledger $format: %e s, max RSS %M KiB" "$BIN" ledger export --scope all \
       --from "$from" --to "$to" --format "$format" --out "$work/ledger.$format" 2>&1 | tail -2
     ls -l "$work/ledger.$format" | awk '{print "  size", $5, "bytes"}'
   done

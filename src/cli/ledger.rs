@@ -27,7 +27,8 @@ enum FileFormat {
 
 #[derive(Args)]
 pub(super) struct ExportArgs {
-    /// The unit (its code) whose cases are listed: those it holds now.
+    /// The unit (its code) whose cases are listed: those it holds now; `all` for the whole
+    /// province.
     #[arg(long)]
     scope: String,
     /// Every unit below `--scope` too.
@@ -54,7 +55,7 @@ pub(super) async fn run(settings: &Settings, cmd: LedgerCommand) -> anyhow::Resu
     let params = StatsParams {
         from: Some(args.from.clone()),
         to: Some(args.to.clone()),
-        unit: Some(args.scope.clone()),
+        unit: (args.scope != "all").then(|| args.scope.clone()),
         below: args.below.then(|| "true".to_owned()),
         ..StatsParams::default()
     };
