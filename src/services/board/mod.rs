@@ -479,6 +479,7 @@ pub async fn answers(ctx: &Context, filter: AnswerFilter) -> Result<AnswerPage, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::stats::suppress::RateShown;
     use std::path::Path;
 
     fn catalog() -> Catalog {
