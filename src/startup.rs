@@ -277,6 +277,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
             web::scope("/api/v1")
                 .route("/catalog", web::get().to(web_api::citizen::catalog))
                 .route("/board", web::get().to(web_api::board::board))
+                .route("/board/answers", web::get().to(web_api::board::answers))
                 .route("/events/{id}/stats", web::get().to(staff::events::stats))
                 .route(
                     "/submissions",

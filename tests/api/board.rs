@@ -353,6 +353,41 @@ async fn answers_are_published_only_with_consent_and_without_identity(backend: B
         .unwrap();
     assert!(!api.contains(&code) && !api.contains(SECRET_NAME) && !api.contains(SECRET_PHONE));
 
+    // The answers as JSON: the same filter as the page, nothing that identifies anyone.
+    let answers = |q: &'static str| {
+        let url = app.url(&format!("/api/v1/board/answers?{q}"));
+        let client = app.client.clone();
+        async move { json(client.get(url).send().await.unwrap(), 200).await }
+    };
+    let all = answers("").await;
+    let items = all["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{all}");
+    assert_eq!(items[0]["summary"], SUMMARY);
+    assert_eq!(items[0]["answer"], ANSWER);
+    assert_eq!(items[0]["category"], "service_attitude");
+    assert!(items[0]["month"].as_str().is_some_and(|m| m.len() == 7), "{all}");
+    let text = all.to_string();
+    for secret in [code.as_str(), SECRET_NAME, SECRET_PHONE, "citizen3@example.com"] {
+        assert!(!text.contains(secret), "the answers show {secret}");
+    }
+    assert_eq!(
+        answers("region=370900").await["items"].as_array().unwrap().len(),
+        1
+    );
+    let elsewhere = answers("region=370982&page=x").await;
+    assert_eq!(elsewhere["items"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        (elsewhere["page"].clone(), elsewhere["filter"]["region"].clone()),
+        (json!(1), json!("370982"))
+    );
+    assert_eq!(
+        answers("q=nothing-like-this").await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
     // Filters: the category and the region (and the city above it) find it; another county and
     // words that are not in it do not.
     let find = |q: &'static str| {

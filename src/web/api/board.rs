@@ -1,5 +1,6 @@
 //! The public board as JSON (`GET /api/v1/board`): the same suppressed figures as the page, for
-//! anyone, no token. A hidden count carries no value, only why it is hidden.
+//! anyone, no token. A hidden count carries no value, only why it is hidden. The answers published
+//! with the citizens' consent are `GET /api/v1/board/answers`, filtered and paged as on the page.
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
@@ -8,7 +9,7 @@ use serde_json::{json, Map, Value};
 use crate::catalog::Named;
 use crate::domain::stats::suppress::{Mark, RateShown};
 use crate::i18n::Lang;
-use crate::services::board::{self as service, Board, Figure, Line, Row, RATES};
+use crate::services::board::{self as service, AnswerFilter, Board, Figure, Line, Row, RATES};
 use crate::web::citizen::board::{board_texts, shown};
 use crate::web::error::{ApiError, ErrorIn};
 use crate::web::AppState;
@@ -96,6 +97,64 @@ pub async fn board(state: web::Data<AppState>, lang: Lang) -> Result<HttpRespons
         "regions": board.regions.iter().map(|r| row(&board, r, lang)).collect::<Vec<_>>(),
         "unit_kinds": board.unit_kinds.iter().map(|r| row(&board, r, lang)).collect::<Vec<_>>(),
         "notes": notes,
+    });
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .insert_header((header::VARY, "Accept-Language, Cookie"))
+        .json(body))
+}
+
+/// The query of the answers: as on the page, a bad page number is page 1, not an error.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct AnswersQuery {
+    pub region: Option<String>,
+    pub category: Option<String>,
+    pub q: Option<String>,
+    pub page: Option<String>,
+}
+
+/// A page of published answers, newest first: no tracking code, no date finer than the month.
+pub async fn answers(
+    state: web::Data<AppState>,
+    lang: Lang,
+    query: web::Query<AnswersQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let page = service::answers(
+        &state,
+        AnswerFilter {
+            region: query.region,
+            category: query.category,
+            q: query.q,
+            page: query.page.as_deref().and_then(|p| p.trim().parse().ok()),
+        },
+    )
+    .await
+    .api(lang)?;
+    let catalog = &state.catalog;
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .map(|a| {
+            json!({
+                "kind": a.kind,
+                "category": a.category,
+                "category_name": catalog.category(&a.category).map(|c| c.name(lang)),
+                "region": a.region,
+                "region_name": catalog.region(&a.region).map(|r| r.name(lang)),
+                "month": format!("{:04}-{:02}", a.month / 100, a.month % 100),
+                "summary": a.summary,
+                "answer": a.answer,
+            })
+        })
+        .collect();
+    let body = json!({
+        "page": page.page,
+        "per_page": service::ANSWERS_PER_PAGE,
+        "has_next": page.has_next,
+        "filter": { "region": page.region, "category": page.category, "q": page.q },
+        "items": items,
     });
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))

@@ -2,6 +2,7 @@
 //! answer behind the signed link ([`rating`]), the public board ([`board`]). No JavaScript.
 
 pub mod board;
+pub mod board_texts;
 pub mod form;
 pub mod rating;
 pub mod track;
