@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::accounts::Staff;
 use crate::services::cases::{self, ActionRequest, CaseView, PublishRequest};
-use crate::web::csrf;
+use crate::web::csrf::{self, CsrfToken};
 use crate::web::error::HttpStatus;
 use crate::web::extract::CsrfForm;
 use crate::web::pages::{Chrome, PageError, PageResult};
@@ -325,25 +325,36 @@ pub async fn act(
             );
             Ok(respond(StatusCode::OK, &page, token))
         }
-        Ok(_) => Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/handler/cases/{code}")))
-            .finish()),
-        Err(AppError::NotFound) => Err(PageError::new(AppError::NotFound, lang)),
-        Err(e @ (AppError::Invalid(_) | AppError::Forbidden | AppError::Conflict(_))) => {
-            // The page again, with the message and what was typed.
-            let view = cases::view(&state, staff.0.clone(), code).await.page(lang)?;
-            let page = case_page(
-                &state,
-                lang,
-                &staff.0,
-                view,
-                token.token.clone(),
-                Typed::Action(&request),
-                Some(&e),
-            );
+        Ok(_) => Ok(back_to_case(&code)),
+        Err(e) => refused(&state, lang, &staff.0, code, token, Typed::Action(&request), e).await,
+    }
+}
+
+/// After a change: back to the case page (post, redirect, get).
+fn back_to_case(code: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/handler/cases/{code}")))
+        .finish()
+}
+
+/// A refused change: the case page again with the message and what was typed, for a problem the
+/// member of staff can act on; otherwise the error page.
+async fn refused(
+    state: &AppState,
+    lang: Lang,
+    staff: &Staff,
+    code: String,
+    token: CsrfToken,
+    typed: Typed<'_>,
+    e: AppError,
+) -> Result<HttpResponse, PageError> {
+    match e {
+        AppError::Invalid(_) | AppError::Forbidden | AppError::Conflict(_) => {
+            let view = cases::view(state, staff.clone(), code).await.page(lang)?;
+            let page = case_page(state, lang, staff, view, token.token.clone(), typed, Some(&e));
             Ok(respond(e.status(), &page, token))
         }
-        Err(e) => Err(PageError::new(e, lang)),
+        e => Err(PageError::new(e, lang)),
     }
 }
 
@@ -378,23 +389,7 @@ pub async fn publish(
     };
     let token = csrf::issue_for(&req, &state);
     match cases::publish(&state, staff.0.clone(), code.clone(), request.clone()).await {
-        Ok(_) => Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/handler/cases/{code}")))
-            .finish()),
-        Err(AppError::NotFound) => Err(PageError::new(AppError::NotFound, lang)),
-        Err(e @ (AppError::Invalid(_) | AppError::Forbidden | AppError::Conflict(_))) => {
-            let view = cases::view(&state, staff.0.clone(), code).await.page(lang)?;
-            let page = case_page(
-                &state,
-                lang,
-                &staff.0,
-                view,
-                token.token.clone(),
-                Typed::Publish(&request),
-                Some(&e),
-            );
-            Ok(respond(e.status(), &page, token))
-        }
-        Err(e) => Err(PageError::new(e, lang)),
+        Ok(_) => Ok(back_to_case(&code)),
+        Err(e) => refused(&state, lang, &staff.0, code, token, Typed::Publish(&request), e).await,
     }
 }
