@@ -436,10 +436,52 @@ async fn figures_per_event(backend: Backend) {
     assert!(page.contains("opinion 2"), "the figures by kind are on the page");
 }
 
+/// The kiosk asks the visitor, like the web form, whether the question and answer may be
+/// published; unticked unless they tick it, and the next visitor finds it unticked again.
+async fn the_kiosk_asks_for_consent_to_publish(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, code) = open_day(&app).await;
+    let screen = enrolled(&app, &code).await;
+    let consent_box = |html: &str| -> Option<bool> {
+        let doc = scraper::Html::parse_document(html);
+        let sel = scraper::Selector::parse("input[type=checkbox][name=publishable]").unwrap();
+        doc.select(&sel)
+            .next()
+            .map(|b| b.value().attr("checked").is_some())
+    };
+    let mut stored = Vec::new();
+    for (i, tick) in [false, true, false].into_iter().enumerate() {
+        let (csrf, key, html) = blank_form(&app, &screen, "/kiosk").await;
+        assert_eq!(consent_box(&html), Some(false), "visitor {i}: a box, unticked");
+        let body = format!("第{i}位：办事大厅的指示牌太小，老年人看不清，建议换成大字的。");
+        let mut fields = opinion(&csrf, &key, &body);
+        if tick {
+            fields.push(("publishable", "on"));
+        }
+        let sent = send(&app, &screen, &fields).await;
+        assert_eq!(sent.status(), 303, "visitor {i}");
+        let receipt = screen.get(app.url("/kiosk/receipt")).send().await.unwrap();
+        let tracking = text_of(&receipt.text().await.unwrap(), "#tracking-code").unwrap();
+        let row = app.with_db(|c| submissions::find_by_code(c, &tracking).unwrap().unwrap());
+        assert_eq!(row.channel, "kiosk");
+        stored.push(row.publishable);
+    }
+    assert_eq!(stored, [false, true, false]);
+
+    // A mistake keeps the tick the visitor gave.
+    let (csrf, key, _) = blank_form(&app, &screen, "/kiosk").await;
+    let mut fields = opinion(&csrf, &key, "太短");
+    fields.push(("publishable", "on"));
+    let short = send(&app, &screen, &fields).await;
+    assert_eq!(short.status(), 422);
+    assert_eq!(consent_box(&short.text().await.unwrap()), Some(true));
+}
+
 on_both_backends!(
     a_kiosk_is_enrolled_and_used_by_visitors_in_turn,
     double_taps_and_retries_make_one_case,
     limits_hold_per_device_and_leave_the_rest_alone,
     a_revoked_kiosk_stops_and_staff_can_enter_for_a_visitor,
     figures_per_event,
+    the_kiosk_asks_for_consent_to_publish,
 );
