@@ -40,9 +40,7 @@ pub fn entry_hash(prev_hash: &str, e: &AuditEntry<'_>) -> String {
 
 /// Appends one entry after the current last one. Call inside a transaction.
 pub fn append(conn: &mut DbConn, e: &AuditEntry<'_>) -> QueryResult<()> {
-    if let DbConn::Postgres(pg) = conn {
-        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({APPEND_LOCK})")).execute(pg)?;
-    }
+    lock_appends(conn)?;
     let prev: String = audit_log::table
         .select(audit_log::hash)
         .order(audit_log::id.desc())
@@ -61,6 +59,15 @@ pub fn append(conn: &mut DbConn, e: &AuditEntry<'_>) -> QueryResult<()> {
             audit_log::hash.eq(&hash),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Takes the appends' lock until the transaction ends (PostgreSQL; SQLite has one writer). The
+/// statistics rollup takes it too, so every writing transaction locks in one order.
+pub fn lock_appends(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Postgres(pg) = conn {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({APPEND_LOCK})")).execute(pg)?;
+    }
     Ok(())
 }
 

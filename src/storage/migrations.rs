@@ -11,12 +11,17 @@ pub const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres"
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Applies every pending migration; returns how many ran.
+/// Applies every pending migration, then rebuilds the statistics rollup if a migration or a
+/// bulk load left it stale; returns how many migrations ran.
 pub fn run_pending(conn: &mut DbConn) -> Result<usize, BoxError> {
-    Ok(match conn {
+    let ran = match conn {
         DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE)?.len(),
         DbConn::Postgres(c) => c.run_pending_migrations(POSTGRES)?.len(),
-    })
+    };
+    super::connection::write_transaction(conn, |conn| -> Result<bool, super::StorageError> {
+        Ok(super::stats::rollup::refresh_if_stale(conn)?)
+    })?;
+    Ok(ran)
 }
 
 /// Reverts every applied migration (tests check that down works).

@@ -67,17 +67,19 @@ pub fn claim_unrated(
     to: State,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    diesel::update(
-        submissions::table
-            .filter(submissions::id.eq(id))
-            .filter(submissions::state.eq(State::Resolved.code()))
-            .filter(submissions::rating_until.eq(until)),
-    )
-    .set((
-        submissions::state.eq(to.code()),
-        submissions::rating_until.eq(None::<NaiveDateTime>),
-        submissions::updated_at.eq(at),
-    ))
-    .execute(conn)
-    .map(|n| n == 1)
+    super::stats::rollup::tracking(conn, id, |conn| {
+        diesel::update(
+            submissions::table
+                .filter(submissions::id.eq(id))
+                .filter(submissions::state.eq(State::Resolved.code()))
+                .filter(submissions::rating_until.eq(until)),
+        )
+        .set((
+            submissions::state.eq(to.code()),
+            submissions::rating_until.eq(None::<NaiveDateTime>),
+            submissions::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+    })
 }

@@ -102,6 +102,44 @@ impl Sql {
     }
 }
 
+impl Sql {
+    /// Runs a statement that returns no rows; the number of rows it changed.
+    pub fn execute(&self, conn: &mut DbConn) -> QueryResult<usize> {
+        match conn {
+            DbConn::Sqlite(c) => boxed::<Sqlite>(self, self.text.clone()).execute(c),
+            DbConn::Postgres(c) => boxed::<Pg>(self, self.numbered()).execute(c),
+        }
+    }
+}
+
+/// The statement as diesel's boxed raw query with every value bound.
+fn boxed<DB>(
+    sql: &Sql,
+    text: String,
+) -> diesel::query_builder::BoxedSqlQuery<'static, DB, diesel::query_builder::SqlQuery>
+where
+    DB: diesel::backend::Backend
+        + diesel::sql_types::HasSqlType<Integer>
+        + diesel::sql_types::HasSqlType<BigInt>
+        + diesel::sql_types::HasSqlType<Text>
+        + diesel::sql_types::HasSqlType<Timestamp>,
+    i32: diesel::serialize::ToSql<Integer, DB>,
+    i64: diesel::serialize::ToSql<BigInt, DB>,
+    String: diesel::serialize::ToSql<Text, DB>,
+    NaiveDateTime: diesel::serialize::ToSql<Timestamp, DB>,
+{
+    let mut query = diesel::sql_query(text).into_boxed::<DB>();
+    for value in &sql.values {
+        query = match value.clone() {
+            Value::Int(v) => query.bind::<Integer, _>(v),
+            Value::BigInt(v) => query.bind::<BigInt, _>(v),
+            Value::Text(v) => query.bind::<Text, _>(v),
+            Value::Time(v) => query.bind::<Timestamp, _>(v),
+        };
+    }
+    query
+}
+
 fn bound<DB, C, T>(sql: &Sql, text: String, conn: &mut C) -> QueryResult<Vec<T>>
 where
     DB: diesel::backend::Backend
@@ -117,16 +155,7 @@ where
     diesel::query_builder::BoxedSqlQuery<'static, DB, diesel::query_builder::SqlQuery>:
         QueryFragment<DB> + LoadQuery<'static, C, T>,
 {
-    let mut query = diesel::sql_query(text).into_boxed::<DB>();
-    for value in &sql.values {
-        query = match value.clone() {
-            Value::Int(v) => query.bind::<Integer, _>(v),
-            Value::BigInt(v) => query.bind::<BigInt, _>(v),
-            Value::Text(v) => query.bind::<Text, _>(v),
-            Value::Time(v) => query.bind::<Timestamp, _>(v),
-        };
-    }
-    query.load(conn)
+    boxed::<DB>(sql, text).load(conn)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::audit::{self, AuditEntry};
 use super::schema::{contact_quota, submission_events, submissions};
+use super::stats::rollup;
 use super::DbConn;
 use crate::domain::State;
 use crate::on_each_backend;
@@ -141,14 +142,18 @@ pub struct EventRow {
 
 /// Inserts a submission and returns its id.
 pub fn insert(conn: &mut DbConn, row: &NewSubmissionRow<'_>) -> QueryResult<i64> {
+    rollup::lock(conn)?;
     diesel::insert_into(submissions::table)
         .values(row)
         .execute(conn)?;
     // No RETURNING on the portable connection: read the id back by the unique tracking code.
-    submissions::table
+    let id = submissions::table
         .filter(submissions::tracking_code.eq(row.tracking_code))
         .select(submissions::id)
-        .first(conn)
+        .first(conn)?;
+    let share = rollup::share(conn, id)?;
+    rollup::apply(conn, &rollup::Share::default(), &share)?;
+    Ok(id)
 }
 
 /// Adds an event to a case's timeline and the same fact to the audit log, in the caller's transaction.
@@ -275,10 +280,12 @@ pub fn update_case(conn: &mut DbConn, id: i64, changes: &CaseChanges<'_>) -> Que
             s::dispatch_unit.eq(h.dispatch_unit()),
         )
     });
-    diesel::update(submissions::table.filter(submissions::id.eq(id)))
-        .set((changes, holder))
-        .execute(conn)
-        .map(|_| ())
+    rollup::tracking(conn, id, |conn| {
+        diesel::update(submissions::table.filter(submissions::id.eq(id)))
+            .set((changes, holder))
+            .execute(conn)
+            .map(|_| ())
+    })
 }
 
 /// Whose cases a queue shows.
@@ -424,7 +431,9 @@ pub fn claim_overdue(conn: &mut DbConn, id: i64, due: NaiveDateTime, at: NaiveDa
 }
 
 /// Inserts many submissions in one statement (bulk loading: demo data, benchmarks).
+/// The statistics rollup is marked stale, to be rebuilt by the migrations runner.
 pub fn insert_many(conn: &mut DbConn, rows: &[NewSubmissionRow<'_>]) -> QueryResult<usize> {
+    rollup::mark_stale(conn)?;
     let statement = diesel::insert_into(submissions::table).values(rows);
     on_each_backend!(conn, |c| statement.execute(c))
 }
@@ -454,6 +463,7 @@ pub struct LoadedRow<'a> {
 
 /// Inserts many cases with their history in one statement.
 pub fn insert_loaded(conn: &mut DbConn, rows: &[LoadedRow<'_>]) -> QueryResult<usize> {
+    rollup::mark_stale(conn)?;
     let statement = diesel::insert_into(submissions::table).values(rows);
     on_each_backend!(conn, |c| statement.execute(c))
 }

@@ -26,8 +26,7 @@ pub fn day_of(at: NaiveDateTime) -> i32 {
 
 /// The month number (`YYYYMM`) of a stored moment, in Beijing.
 pub fn month_of(at: NaiveDateTime) -> i32 {
-    let d = beijing_date(at);
-    d.year() * 100 + d.month() as i32
+    month_number(beijing_date(at))
 }
 
 /// The date of a day number.
@@ -129,6 +128,63 @@ impl Period {
     pub fn contains(self, day: i32) -> bool {
         (self.from..=self.to).contains(&day)
     }
+
+    /// The months the period touches, oldest first.
+    pub fn months(self) -> Vec<i32> {
+        let mut out = Vec::new();
+        let mut day = self.from;
+        while day <= self.to {
+            let month = month_number(date_of(day));
+            out.push(month);
+            day = month_days(month).1 + 1;
+        }
+        out
+    }
+
+    /// Splits the period into whole months, read from the monthly rollup, and the days left
+    /// over at its ends. A month counts as whole when the period covers all its days, or all of
+    /// them up to the last day anything was received in it (`last_received(month)`, `None` when
+    /// nothing was): "this month" up to today is the whole month so far.
+    pub fn split_months(self, last_received: impl Fn(i32) -> Option<i32>) -> (Vec<i32>, Vec<Period>) {
+        let mut whole = Vec::new();
+        let mut rest: Vec<Period> = Vec::new();
+        for month in self.months() {
+            let (first, last) = month_days(month);
+            let covered =
+                self.from <= first && (self.to >= last || last_received(month).is_none_or(|l| l <= self.to));
+            if covered {
+                whole.push(month);
+            } else {
+                let part = Period {
+                    from: self.from.max(first),
+                    to: self.to.min(last),
+                };
+                match rest.last_mut() {
+                    Some(p) if p.to + 1 == part.from => p.to = part.to,
+                    _ => rest.push(part),
+                }
+            }
+        }
+        (whole, rest)
+    }
+}
+
+/// The month number (`YYYYMM`) of a date.
+pub fn month_number(date: NaiveDate) -> i32 {
+    date.year() * 100 + date.month() as i32
+}
+
+/// The first and last day numbers of a month (`YYYYMM`).
+pub fn month_days(month: i32) -> (i32, i32) {
+    let (y, m) = (month / 100, (month % 100).clamp(1, 12) as u32);
+    let first = NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(EPOCH);
+    let next = if m == 12 {
+        NaiveDate::from_ymd_opt(y + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(y, m + 1, 1)
+    }
+    .unwrap_or(first);
+    (day_number(first), day_number(next) - 1)
 }
 
 #[cfg(test)]
@@ -173,5 +229,50 @@ mod tests {
         assert_eq!(p(PeriodChoice::ThisWeek), Period::between(d(2026, 1, 12), today));
         assert_eq!(PeriodChoice::Custom.days(today), None);
         assert!(Period::between(d(2026, 1, 2), d(2026, 1, 1)).contains(day_number(d(2026, 1, 2))));
+    }
+
+    #[test]
+    fn months_and_their_days() {
+        assert_eq!(
+            month_days(202602),
+            (day_number(d(2026, 2, 1)), day_number(d(2026, 2, 28)))
+        );
+        assert_eq!(
+            month_days(202612),
+            (day_number(d(2026, 12, 1)), day_number(d(2026, 12, 31)))
+        );
+        let p = Period::between(d(2025, 11, 20), d(2026, 2, 3));
+        assert_eq!(p.months(), [202511, 202512, 202601, 202602]);
+    }
+
+    #[test]
+    fn a_period_splits_into_whole_months_and_its_ends() {
+        let day = |y, m, x| day_number(d(y, m, x));
+        let range = |a: NaiveDate, b: NaiveDate| Period::between(a, b);
+        // Mid-November to early February: December and January whole, the ends by day.
+        let p = range(d(2025, 11, 20), d(2026, 2, 3));
+        let (whole, rest) = p.split_months(|_| Some(day(2026, 2, 28)));
+        assert_eq!(whole, [202512, 202601]);
+        assert_eq!(
+            rest,
+            [
+                range(d(2025, 11, 20), d(2025, 11, 30)),
+                range(d(2026, 2, 1), d(2026, 2, 3))
+            ]
+        );
+        // This month so far: whole when nothing was received after today, else by day.
+        let this_month = range(d(2026, 12, 1), d(2026, 12, 2));
+        assert_eq!(
+            this_month.split_months(|_| Some(day(2026, 12, 2))),
+            (vec![202612], vec![])
+        );
+        assert_eq!(this_month.split_months(|_| None), (vec![202612], vec![]));
+        assert_eq!(
+            this_month.split_months(|_| Some(day(2026, 12, 3))),
+            (vec![], vec![this_month])
+        );
+        // A week inside a month is never a whole month, even when nothing came after it.
+        let week = range(d(2026, 11, 9), d(2026, 11, 15));
+        assert_eq!(week.split_months(|_| None), (vec![], vec![week]));
     }
 }

@@ -81,6 +81,9 @@ pub async fn seed(db: &Db, catalog: &Catalog, sla: &Sla, plan: &SeedPlan<'_>) ->
             .await?;
         done += n;
     }
+    // The statistics rollup, from the cases just loaded.
+    db.write(|conn| -> Result<_, AppError> { Ok(crate::storage::stats::rollup::refresh_if_stale(conn)?) })
+        .await?;
     // Fresh statistics after a bulk load, so the planner knows what the tables now hold (and, on
     // PostgreSQL, the vacuum that autovacuum would otherwise start in the middle of a measurement).
     let backend = db.backend();
@@ -88,7 +91,12 @@ pub async fn seed(db: &Db, catalog: &Catalog, sla: &Sla, plan: &SeedPlan<'_>) ->
         // One statement each: PostgreSQL runs a batch as one transaction, where VACUUM may not run.
         let statements: &[&str] = match backend {
             BackendKind::Sqlite => &["ANALYZE"],
-            BackendKind::Postgres => &["VACUUM ANALYZE submissions", "VACUUM ANALYZE submission_events"],
+            BackendKind::Postgres => &[
+                "VACUUM ANALYZE submissions",
+                "VACUUM ANALYZE submission_events",
+                "VACUUM ANALYZE stats_daily",
+                "VACUUM ANALYZE stats_days",
+            ],
         };
         for sql in statements {
             diesel::connection::SimpleConnection::batch_execute(conn, sql)?;

@@ -9,8 +9,11 @@ use chrono::NaiveDateTime;
 use diesel::sql_types::{BigInt, Integer, Text};
 use diesel::{QueryResult, QueryableByName};
 
-use super::sql::{Sql, Value};
-use super::DbConn;
+use crate::storage::sql::{Sql, Value};
+use crate::storage::DbConn;
+
+mod from_rollup;
+pub mod rollup;
 use crate::domain::kind::State;
 use crate::domain::stats::{Count, Figures, GroupBy, Period, SATISFIED_RATINGS, SOLVED_OUTCOMES};
 
@@ -179,23 +182,48 @@ struct GroupDays {
     n: i64,
 }
 
-/// Every figure of every group: one pass over the cases received in the period for the
-/// case-attributed counts, one over their timeline events for the event-attributed ones, and
-/// one per day figure.
+/// Every figure of every group. From the rollup where it serves ([`from_rollup::serves`]): the
+/// counts, the day figures of whole months, overdue now read live; else one pass over the cases
+/// received in the period for the case-attributed counts and one per day figure. The
+/// event-attributed counts always come from the timeline events.
 pub fn figures(conn: &mut DbConn, q: &StatsQuery) -> QueryResult<BTreeMap<String, Figures>> {
     let mut out: BTreeMap<String, Figures> = BTreeMap::new();
-    let g = group_expr(q.group_by, HOLDER);
-
-    for row in case_rows(conn, q, &g)? {
-        if let Some(c) = Count::from_code(&row.figure) {
-            out.entry(row.g).or_default().set(c, row.n);
+    if from_rollup::serves(q) {
+        for (g, (figures, _)) in from_rollup::case_figures(conn, q)? {
+            out.insert(g, figures);
         }
+        for (g, n) in from_rollup::overdue_now(conn, q)? {
+            out.entry(g).or_default().set(Count::OverdueNow, n);
+        }
+        let (months, rest) = from_rollup::split(conn, q.period)?;
+        from_rollup::days(conn, q, &months, &mut out)?;
+        for part in rest {
+            let q = StatsQuery {
+                period: part,
+                ..q.clone()
+            };
+            case_days(conn, &q, &mut out)?;
+        }
+    } else {
+        let g = group_expr(q.group_by, HOLDER);
+        for row in case_rows(conn, q, &g)? {
+            if let Some(c) = Count::from_code(&row.figure) {
+                out.entry(row.g).or_default().set(c, row.n);
+            }
+        }
+        case_days(conn, q, &mut out)?;
     }
     for row in event_rows(conn, q)? {
         if let Some(c) = Count::from_code(&row.figure) {
             out.entry(row.g).or_default().set(c, row.n);
         }
     }
+    Ok(out)
+}
+
+/// Adds the day figures of the cases received in the period, read from the cases.
+fn case_days(conn: &mut DbConn, q: &StatsQuery, out: &mut BTreeMap<String, Figures>) -> QueryResult<()> {
+    let g = group_expr(q.group_by, HOLDER);
     for (first, last, filled) in [
         ("s.received_day", "s.accepted_day", "s.accepted_day IS NOT NULL"),
         (
@@ -221,7 +249,7 @@ pub fn figures(conn: &mut DbConn, q: &StatsQuery) -> QueryResult<BTreeMap<String
             days.add(row.days, row.n);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The case-attributed counts in one scan: a `SUM` per count, then one row per (group, count).
@@ -349,6 +377,9 @@ fn event_rows(conn: &mut DbConn, q: &StatsQuery) -> QueryResult<Vec<GroupCount>>
 /// how many cases were received that week, and how many were concluded that week (whenever
 /// they were received).
 pub fn weekly(conn: &mut DbConn, q: &StatsQuery) -> QueryResult<Vec<(i32, i64, i64)>> {
+    if from_rollup::serves(q) {
+        return from_rollup::weekly(conn, q);
+    }
     #[derive(QueryableByName)]
     struct Week {
         #[diesel(sql_type = Integer)]
@@ -389,6 +420,13 @@ pub fn weekly(conn: &mut DbConn, q: &StatsQuery) -> QueryResult<Vec<(i32, i64, i
 
 /// Concluded cases per outcome, per group.
 pub fn outcomes(conn: &mut DbConn, q: &StatsQuery) -> QueryResult<BTreeMap<String, BTreeMap<String, i64>>> {
+    if from_rollup::serves(q) {
+        return Ok(from_rollup::case_figures(conn, q)?
+            .into_iter()
+            .filter(|(_, (_, outcomes))| !outcomes.is_empty())
+            .map(|(g, (_, outcomes))| (g, outcomes))
+            .collect());
+    }
     let g = group_expr(q.group_by, HOLDER);
     let mut sql = Sql::new(&format!(
         "SELECT {g} AS g, COALESCE(s.outcome, '') AS figure, COUNT(*) AS n FROM submissions s"
