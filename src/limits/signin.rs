@@ -179,8 +179,9 @@ impl SignInLimits {
             .check(&(username.to_owned(), client), now)
             .map_err(limited)?;
         self.address.check(&client, now).map_err(limited)?;
+        // More than `user_slow_after` failures: 250 ms for the first one past it, then doubling.
         let excess = self.user.level(&username.to_owned(), now) - self.user_slow_after;
-        if excess < 0.0 {
+        if excess < 1.0 {
             return Ok(Duration::ZERO);
         }
         #[allow(
@@ -188,7 +189,7 @@ impl SignInLimits {
             clippy::cast_sign_loss,
             reason = "clamped to 0..=16"
         )]
-        let doublings = excess.floor().clamp(0.0, 16.0) as u32;
+        let doublings = (excess - 1.0).floor().clamp(0.0, 16.0) as u32;
         Ok(FIRST_DELAY.saturating_mul(1 << doublings).min(self.max_delay))
     }
 
