@@ -31,6 +31,7 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub log: LogSettings,
     pub limits: LimitSettings,
+    pub sign_in: SignInSettings,
     pub sweeper: SweeperSettings,
     pub mail: MailSettings,
     pub kiosk: KioskSettings,
@@ -96,6 +97,24 @@ pub struct LimitSettings {
     pub kiosk_burst: u32,
     pub kiosk_per_minute: u32,
     pub max_tracked_clients: usize,
+}
+
+/// Staff sign-in limits beyond the per-(username, address) one in [`LimitSettings`]; see
+/// [`crate::limits::signin`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInSettings {
+    /// Failed sign-ins per client address over all usernames: a burst, then 429.
+    pub address_burst: u32,
+    pub address_per_minute: u32,
+    /// Failures of one username (from anywhere) before its attempts are slowed down.
+    pub user_slow_after: u32,
+    /// How fast those failures are forgiven.
+    pub user_per_minute: u32,
+    /// The longest delay before an attempt for a username under attack, in milliseconds.
+    pub user_max_delay_ms: u64,
+    /// Failed sign-ins per minute, over the whole service, above which a warning is logged.
+    pub alert_failures_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

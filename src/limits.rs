@@ -1,6 +1,7 @@
 //! Rate limits with `governor`: keyed per client address for submissions and for status
 //! look-ups (against probing tracking codes). The per-contact daily limit lives in the database
-//! (see [`crate::storage::submissions::take_contact_quota`]) so it holds across instances.
+//! (see [`crate::storage::submissions::take_contact_quota`]) so it holds across instances. Staff
+//! sign-in failures have limits of their own ([`signin`]).
 //!
 //! Keyed limiters remember one entry per client; [`Limits::housekeeping`] forgets idle ones, and a
 //! full table is swept at once, so memory stays bounded under address churn.
@@ -16,11 +17,27 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use crate::config::LimitSettings;
 use crate::error::AppError;
 
+pub mod signin;
+
+/// The key a client address is limited by: an IPv4 address as it is; an IPv6 address by its
+/// /64 network (one subscriber usually holds a whole /64, so its single addresses are free to
+/// rotate); an IPv4-mapped IPv6 address as the IPv4 address it is.
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let network = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(network.into())
+            }
+        },
+    }
+}
+
 pub struct Limits {
     submit: DefaultKeyedRateLimiter<IpAddr>,
     track: DefaultKeyedRateLimiter<IpAddr>,
-    login_ip: DefaultKeyedRateLimiter<IpAddr>,
-    login_user: DefaultKeyedRateLimiter<String>,
     kiosk: DefaultKeyedRateLimiter<i64>,
     max_clients: usize,
     last_sweep_secs: AtomicU64,
@@ -38,8 +55,6 @@ impl Limits {
         Limits {
             submit: RateLimiter::keyed(quota(s.submit_per_minute, s.submit_burst)),
             track: RateLimiter::keyed(quota(s.track_per_minute, s.track_burst)),
-            login_ip: RateLimiter::keyed(quota(s.login_per_minute, s.login_burst)),
-            login_user: RateLimiter::keyed(quota(s.login_per_minute, s.login_burst)),
             kiosk: RateLimiter::keyed(quota(s.kiosk_per_minute, s.kiosk_burst)),
             max_clients: s.max_tracked_clients.max(1),
             last_sweep_secs: AtomicU64::new(0),
@@ -61,12 +76,6 @@ impl Limits {
     /// One status look-up from `client`.
     pub fn check_track(&self, client: IpAddr) -> Result<(), AppError> {
         self.check(&self.track, client)
-    }
-
-    /// One sign-in attempt from `client` for `username`; both must have attempts left.
-    pub fn check_login(&self, client: IpAddr, username: &str) -> Result<(), AppError> {
-        self.check(&self.login_ip, client)?;
-        self.check(&self.login_user, username.to_lowercase())
     }
 
     fn check<K: std::hash::Hash + Eq + Clone>(
@@ -103,12 +112,10 @@ impl Limits {
 
     /// Forgets clients whose limits have fully refilled and returns the memory.
     pub fn housekeeping(&self) {
-        for limiter in [&self.submit, &self.track, &self.login_ip] {
+        for limiter in [&self.submit, &self.track] {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
-        self.login_user.retain_recent();
-        self.login_user.shrink_to_fit();
         self.kiosk.retain_recent();
         self.kiosk.shrink_to_fit();
     }
@@ -156,22 +163,17 @@ mod tests {
     }
 
     #[test]
-    fn sign_in_attempts_are_limited_per_address_and_per_username() {
-        let limits = Limits::new(&settings());
-        let a: IpAddr = "10.0.0.1".parse().unwrap();
-        let b: IpAddr = "10.0.0.2".parse().unwrap();
-        let c: IpAddr = "10.0.0.3".parse().unwrap();
-        assert!(limits.check_login(a, "li").is_ok());
-        assert!(limits.check_login(a, "wang").is_ok());
-        assert!(
-            limits.check_login(a, "zhao").is_err(),
-            "the address is out of attempts"
+    fn clients_are_keyed_by_address_and_ipv6_by_its_64() {
+        let key = |s: &str| client_key(s.parse().unwrap());
+        assert_eq!(key("203.0.113.9"), key("203.0.113.9"));
+        assert_ne!(key("203.0.113.9"), key("203.0.113.10"));
+        assert_eq!(
+            key("2001:db8:1:2:aaaa::1"),
+            key("2001:db8:1:2:bbbb:cccc:dddd:eeee")
         );
-        assert!(limits.check_login(b, "li").is_ok());
-        assert!(
-            limits.check_login(c, "LI").is_err(),
-            "the username is out of attempts, from anywhere"
-        );
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2::"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:203.0.113.9"), key("203.0.113.9"), "IPv4-mapped");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! routes. [`Application::run_until_stopped`] serves and runs housekeeping until shutdown.
 
 use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use actix_web::dev::Server;
@@ -17,6 +18,7 @@ use crate::catalog::Catalog;
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::jobs;
+use crate::limits::signin::SignInLimits;
 use crate::limits::Limits;
 use crate::mail::Mailer;
 use crate::routing::{Directory, Router, Rules};
@@ -31,13 +33,13 @@ use crate::web::lang::{negotiate, remember_choice};
 use crate::web::pages::{self, PageError};
 use crate::web::telemetry::{request_id_header, PrivateRootSpan};
 use crate::web::AppState;
-use crate::web::{citizen, session, staff};
+use crate::web::{citizen, staff};
 
 pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
-    first_admin_password: Option<String>,
+    first_admin_password_file: Option<PathBuf>,
 }
 
 /// Loads and checks the catalog, naming every problem.
@@ -86,16 +88,17 @@ impl Application {
         let vault = Arc::new(Vault::from_settings(&settings)?);
         let mailer = Arc::new(Mailer::new(&settings, vault.clone())?);
         let db = Db::connect(&settings.database)?;
-        let first_admin_password = {
+        let first_admin_password_file = {
             let (db, catalog) = (db.clone(), catalog.clone());
             let prepared = (db.clone(), catalog.clone());
             tokio::task::spawn_blocking(move || prepare_database(&prepared.0, &prepared.1)).await??;
-            accounts::ensure_admin(&db, &catalog).await?
+            accounts::ensure_admin(&db, &catalog, &settings.data_dir).await?
         };
         let listener = TcpListener::bind(settings.server.bind)
             .with_context(|| format!("binding {}", settings.server.bind))?;
         let port = listener.local_addr()?.port();
         let limits = Arc::new(Limits::new(&settings.limits));
+        let sign_in = Arc::new(SignInLimits::new(&settings.limits, &settings.sign_in));
         let workers = settings.server.workers;
         let max_body = settings.server.max_body_bytes;
         let state = web::Data::new(AppState {
@@ -112,6 +115,7 @@ impl Application {
                 clock: Arc::new(services::Clock::system()),
             },
             limits,
+            sign_in,
         });
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
@@ -142,7 +146,7 @@ impl Application {
             port,
             server: server.run(),
             state,
-            first_admin_password,
+            first_admin_password_file,
         })
     }
 
@@ -150,9 +154,10 @@ impl Application {
         self.port
     }
 
-    /// The password of the administrator created on this first start, once.
-    pub fn take_first_admin_password(&mut self) -> Option<String> {
-        self.first_admin_password.take()
+    /// The file holding the one-time password of the administrator created on this first start
+    /// (none on later starts). It is removed at that administrator's first sign-in.
+    pub fn first_admin_password_file(&self) -> Option<&Path> {
+        self.first_admin_password_file.as_deref()
     }
 
     pub fn state(&self) -> web::Data<AppState> {
@@ -173,12 +178,17 @@ impl Application {
     }
 }
 
-/// Every minute: forget idle rate-limit entries; drop per-contact quota rows of past days and
-/// idempotency keys older than a day.
+/// Every minute: forget idle rate-limit entries; drop per-contact quota rows of past days,
+/// idempotency keys older than a day, and staff sessions that are over.
 async fn housekeeping(state: web::Data<AppState>) {
     jobs::every(60, || async {
         state.limits.housekeeping();
+        state.sign_in.housekeeping();
         if let Err(e) = jobs::housekeeping::prune(&state.db, chrono::Utc::now()).await {
+            e.log();
+        }
+        // Sessions go by the services' clock, as their checks do.
+        if let Err(e) = services::sessions::prune(&state.db, state.clock.now()).await {
             e.log();
         }
     })
@@ -247,7 +257,6 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/rate/{token}", web::post().to(citizen::rating::rate))
         .service(
             web::scope("/handler")
-                .wrap(from_fn(session::renew))
                 .route("", web::get().to(staff::queue::queue))
                 .route("/login", web::get().to(staff::login::login_form))
                 .route("/login", web::post().to(staff::login::login))
@@ -264,6 +273,11 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/stats/cases", web::get().to(staff::stats::cases))
                 .route("/stats/ledger.csv", web::get().to(staff::ledger::csv))
                 .route("/stats/ledger.xlsx", web::get().to(staff::ledger::xlsx))
+                .route("/users", web::get().to(staff::users::page))
+                .route(
+                    "/users/{username}/sign-out",
+                    web::post().to(staff::users::sign_out),
+                )
                 .route("/outbox", web::get().to(staff::outbox::page))
                 .route("/outbox/{id}/retry", web::post().to(staff::outbox::retry))
                 .route("/cases/{tracking_code}", web::get().to(staff::case::case))

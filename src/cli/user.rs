@@ -1,5 +1,6 @@
-//! `user`: add staff accounts, reset their passwords and disable them. Passwords come from
-//! standard input, one line, never from the command line.
+//! `user`: add staff accounts, reset their passwords, sign them out everywhere and disable them.
+//! Passwords come from standard input, one line, never from the command line. A reset and
+//! disabling end the user's sessions too.
 
 use clap::Subcommand;
 
@@ -8,6 +9,7 @@ use crate::config::Settings;
 use crate::domain::contact::Email;
 use crate::domain::kind::Role;
 use crate::services::accounts::{self, AccountError};
+use crate::services::sessions;
 
 #[derive(Subcommand)]
 pub(super) enum UserCommand {
@@ -27,6 +29,12 @@ pub(super) enum UserCommand {
     },
     /// Set a user's password (a reset by an administrator); read from standard input (one line).
     Password {
+        #[arg(long)]
+        username: String,
+    },
+    /// Sign a user out everywhere: every session of theirs ends at once (a lost or copied session
+    /// cookie is then worthless). Their password and API tokens stay as they are.
+    SignOut {
         #[arg(long)]
         username: String,
     },
@@ -64,6 +72,10 @@ pub(super) async fn run(settings: &Settings, cmd: UserCommand) -> anyhow::Result
             let password = read_password().await?;
             accounts::set_password(&db, &username, &password, "cli").await?;
             println!("password set for {username}");
+        }
+        UserCommand::SignOut { username } => {
+            let ended = sessions::end_all(&db, &username, "cli", chrono::Utc::now()).await?;
+            println!("signed {username} out everywhere ({ended} sessions ended)");
         }
         UserCommand::Disable { username } => {
             accounts::disable_user(&db, &username).await?;

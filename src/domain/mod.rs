@@ -14,6 +14,7 @@ pub mod kind;
 pub mod ledger;
 pub mod problem;
 pub mod publication;
+pub mod session;
 pub mod stats;
 pub mod submission;
 pub mod text;

@@ -1,8 +1,13 @@
 //! Staff accounts: adding and disabling users, changing passwords, API tokens (shown once, stored hashed), checking a
 //! password or a token, and the first administrator created on first start.
 //!
+//! Disabling a user and setting a password end every session of theirs in the same transaction
+//! (see [`crate::services::sessions`]).
+//!
 //! Passwords are hashed with argon2id (the crate's defaults: 19 MiB, 2 passes). Tokens carry 256
 //! random bits, so a SHA-256 digest suffices to store them.
+
+use std::path::{Path, PathBuf};
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -11,11 +16,12 @@ use chrono::Utc;
 use rand::TryRngCore;
 use sha2::{Digest, Sha256};
 
+use super::first_admin;
 use crate::catalog::Catalog;
 use crate::domain::kind::{Role, UnitKind};
 use crate::error::AppError;
 use crate::storage::audit::{self, AuditEntry};
-use crate::storage::{accounts, run_blocking, Db, DbConn};
+use crate::storage::{accounts, run_blocking, sessions, Db, DbConn};
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 const TOKEN_PREFIX: &str = "mst_";
@@ -144,17 +150,24 @@ fn found(found: bool, username: &str) -> Result<(), AccountError> {
     }
 }
 
-/// Disables a user: they can no longer sign in or use their tokens.
+/// Disables a user: they can no longer sign in or use their tokens, and their sessions end.
 pub async fn disable_user(db: &Db, username: &str) -> Result<(), AccountError> {
     let name = username.to_owned();
     let done = db
-        .write(move |conn| -> Result<_, AppError> { Ok(accounts::set_disabled(conn, &name, true)?) })
+        .write(move |conn| -> Result<_, AppError> {
+            let Some(user) = accounts::find_user(conn, &name)? else {
+                return Ok(false);
+            };
+            accounts::set_disabled(conn, &name, true)?;
+            sessions::delete_for_user(conn, user.id)?;
+            Ok(true)
+        })
         .await?;
     found(done, username)
 }
 
-/// Sets a user's password (an administrator's reset: `minsheng user password`), and records it in
-/// the audit log.
+/// Sets a user's password (an administrator's reset: `minsheng user password`), ends every
+/// session of theirs, and records it in the audit log.
 pub async fn set_password(db: &Db, username: &str, password: &str, actor: &str) -> Result<(), AccountError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AccountError::WeakPassword);
@@ -163,9 +176,11 @@ pub async fn set_password(db: &Db, username: &str, password: &str, actor: &str) 
     let (name, actor) = (username.to_owned(), actor.to_owned());
     let done = db
         .write(move |conn| -> Result<_, AppError> {
-            if !accounts::set_password_hash(conn, &name, &hash)? {
+            let Some(user) = accounts::find_user(conn, &name)? else {
                 return Ok(false);
-            }
+            };
+            accounts::set_password_hash(conn, &name, &hash)?;
+            sessions::delete_for_user(conn, user.id)?;
             audit::append(
                 conn,
                 &AuditEntry {
@@ -182,7 +197,8 @@ pub async fn set_password(db: &Db, username: &str, password: &str, actor: &str) 
     found(done, username)
 }
 
-/// A signed-in user changes their own password; the current one must be right.
+/// A signed-in user changes their own password; the current one must be right. Every session of
+/// theirs ends, this one too: the caller starts a fresh one for the browser that asked.
 pub async fn change_password(db: &Db, username: &str, current: &str, new: &str) -> Result<(), AccountError> {
     let name = username.to_owned();
     let row = db
@@ -233,7 +249,8 @@ pub async fn create_token(db: &Db, username: &str) -> Result<String, AccountErro
     found(done, username).map(|()| token)
 }
 
-fn staff(row: accounts::UserRow) -> Option<Staff> {
+/// The member of staff a user row is, unless disabled (or of an unknown role).
+pub fn staff_from_row(row: accounts::UserRow) -> Option<Staff> {
     let role = Role::from_code(&row.role)?;
     (!row.disabled).then_some(Staff {
         id: row.id,
@@ -253,7 +270,7 @@ pub async fn authenticate(db: &Db, username: &str, password: &str) -> Result<Opt
     match row {
         Some(row) => {
             let ok = verify_off_thread(row.password_hash.clone(), password).await?;
-            Ok(if ok { staff(row) } else { None })
+            Ok(if ok { staff_from_row(row) } else { None })
         }
         None => {
             // Spend the time a real check takes, so timing does not reveal which names exist.
@@ -272,7 +289,7 @@ pub fn staff_for_token(conn: &mut DbConn, token: &str) -> Result<Option<Staff>, 
     if !token.starts_with(TOKEN_PREFIX) {
         return Ok(None);
     }
-    Ok(accounts::user_for_token(conn, &token_hash(token))?.and_then(staff))
+    Ok(accounts::user_for_token(conn, &token_hash(token))?.and_then(staff_from_row))
 }
 
 /// [`staff_for_token`] off the async threads.
@@ -280,16 +297,10 @@ pub async fn staff_with_token(db: &Db, token: String) -> Result<Option<Staff>, A
     db.read(move |conn| staff_for_token(conn, &token)).await
 }
 
-/// The enabled user a session names. A database that cannot be reached is an error, never
-/// "signed out".
-pub async fn staff_named(db: &Db, username: String) -> Result<Option<Staff>, AppError> {
-    db.read(move |conn| -> Result<_, AppError> { Ok(accounts::find_user(conn, &username)?.and_then(staff)) })
-        .await
-}
-
 /// On first start, when no administrator exists, creates `admin` at the top rectification office
-/// (else the first unit) and returns its one-time password.
-pub async fn ensure_admin(db: &Db, catalog: &Catalog) -> Result<Option<String>, AppError> {
+/// (else the first unit), writes its one-time password to a file only the service's user can
+/// read (see [`first_admin`]) and returns that file's path. The password itself is never logged.
+pub async fn ensure_admin(db: &Db, catalog: &Catalog, data_dir: &Path) -> Result<Option<PathBuf>, AppError> {
     let admins = db
         .read(|conn| -> Result<_, AppError> { Ok(accounts::count_with_role(conn, Role::Admin.code())?) })
         .await?;
@@ -305,8 +316,8 @@ pub async fn ensure_admin(db: &Db, catalog: &Catalog) -> Result<Option<String>, 
         .map(|u| u.code.clone())
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the directory has no units")))?;
     let password = random_secret(15)?;
-    match add_user(db, catalog, "admin", &unit, Role::Admin, &password).await {
-        Ok(()) => Ok(Some(password)),
+    match add_user(db, catalog, first_admin::USERNAME, &unit, Role::Admin, &password).await {
+        Ok(()) => first_admin::write(data_dir, password).await.map(Some),
         // Another instance created it meanwhile.
         Err(AccountError::Taken(_)) => Ok(None),
         Err(AccountError::App(e)) => Err(e),

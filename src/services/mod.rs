@@ -5,12 +5,14 @@
 pub mod accounts;
 pub mod board;
 pub mod cases;
+pub mod first_admin;
 pub mod intake;
 pub mod ledger;
 pub mod open_days;
 pub mod outbox;
 pub mod rating;
 pub mod seed;
+pub mod sessions;
 pub mod stats;
 
 pub mod clock;

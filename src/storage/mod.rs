@@ -16,6 +16,7 @@ pub mod pool;
 pub mod ratings;
 pub mod reference;
 pub mod schema;
+pub mod sessions;
 pub mod sql;
 pub mod stats;
 pub mod submissions;

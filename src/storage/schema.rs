@@ -152,6 +152,19 @@ diesel::joinable!(api_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(users, api_tokens);
 
 diesel::table! {
+    staff_sessions (id) {
+        id -> BigInt,
+        id_hash -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(staff_sessions -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(users, staff_sessions);
+
+diesel::table! {
     outbox (id) {
         id -> BigInt,
         template -> Text,

@@ -1,7 +1,8 @@
-//! Staff sign-in sessions: a cookie holding the user's id and the time of their last request,
-//! sealed (encrypted and authenticated) by the vault, HttpOnly and SameSite=Strict. A session idle
-//! for longer than [`IDLE`] is over; every request renews it. The user is re-read from the
-//! database on each request, so a disabled account is out at once.
+//! Staff sign-in sessions on the web: an HttpOnly, SameSite=Strict cookie holding the random
+//! session id; the session itself lives in the database (see [`crate::services::sessions`]), so
+//! the server can end it — a copied cookie is worth nothing after sign-out, a password change,
+//! disabling or an administrator's "sign out everywhere". Every request looks it up; a session
+//! idle for 8 hours or 12 hours old is over (see [`crate::domain::session`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,50 +10,21 @@ use std::pin::Pin;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use chrono::Utc;
-use serde::{Deserialize, Serialize};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 
-use crate::services::accounts;
 use crate::services::accounts::Staff;
-use crate::vault::Vault;
+use crate::services::sessions::{self, SessionId};
 use crate::web::lang::negotiate;
 use crate::web::pages::PageError;
 use crate::web::AppState;
 
 pub const COOKIE: &str = "ms_staff";
-const CONTEXT: &[u8] = b"staff-session";
-/// Signed out after this long without a request.
-pub const IDLE: chrono::Duration = chrono::Duration::hours(8);
 
-#[derive(Serialize, Deserialize)]
-struct Sealed {
-    user: String,
-    last_seen: i64,
-}
-
-/// The session cookie for `username`, seen now.
-pub fn cookie(vault: &Vault, username: &str, secure: bool) -> Cookie<'static> {
-    cookie_seen_at(vault, username, secure, Utc::now())
-}
-
-/// The session cookie for `username`, last seen at `seen`.
-pub fn cookie_seen_at(
-    vault: &Vault,
-    username: &str,
-    secure: bool,
-    seen: chrono::DateTime<Utc>,
-) -> Cookie<'static> {
-    let body = Sealed {
-        user: username.to_owned(),
-        last_seen: seen.timestamp(),
-    };
-    let sealed = vault.seal(&serde_json::to_vec(&body).unwrap_or_default(), CONTEXT);
+/// The cookie that carries session `id`. It has no expiry of its own: the server decides.
+pub fn cookie(id: &SessionId, secure: bool) -> Cookie<'static> {
     // Path `/`: the open-day kiosk's staff-assisted mode (`/kiosk?assist=1`) needs to know who is
     // signed in on that screen.
-    Cookie::build(COOKIE, URL_SAFE_NO_PAD.encode(sealed))
+    Cookie::build(COOKIE, id.expose().to_owned())
         .path("/")
         .http_only(true)
         .secure(secure)
@@ -60,43 +32,21 @@ pub fn cookie_seen_at(
         .finish()
 }
 
-/// A cookie that ends the session.
+/// A cookie that removes the session cookie from the browser.
 pub fn removal() -> Cookie<'static> {
     let mut c = Cookie::build(COOKIE, "").path("/").finish();
     c.make_removal();
     c
 }
 
-fn open(vault: &Vault, value: &str) -> Option<Sealed> {
-    let raw = URL_SAFE_NO_PAD.decode(value).ok()?;
-    let plain = vault.open(&raw, CONTEXT).ok()?;
-    let s: Sealed = serde_json::from_slice(&plain).ok()?;
-    let age = Utc::now().timestamp() - s.last_seen;
-    (0..=IDLE.num_seconds()).contains(&age).then_some(s)
+/// The session id this request's cookie carries, if any.
+pub fn id_of(req: &HttpRequest) -> Option<String> {
+    req.cookie(COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| !v.is_empty())
 }
 
-/// Marks a request whose session is to be renewed on the way out.
-#[derive(Clone)]
-struct Renew(String);
-
-/// Middleware for the staff pages: renews the session cookie of a signed-in request, so that it
-/// expires only after [`IDLE`] without use.
-pub async fn renew(
-    req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
-) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let mut res = next.call(req).await?;
-    let renew = res.request().extensions().get::<Renew>().cloned();
-    let signing_out = res.response().cookies().any(|c| c.name() == COOKIE);
-    if let (Some(Renew(user)), Some(state), false) = (renew, state, signing_out) {
-        let c = cookie(&state.vault, &user, state.settings.security.secure_cookies);
-        res.response_mut().add_cookie(&c)?;
-    }
-    Ok(res)
-}
-
-/// The signed-in member of staff; without a valid session, pages redirect to the login page.
+/// The signed-in member of staff; without a live session, pages redirect to the login page.
 pub struct SignedIn(pub Staff);
 
 impl FromRequest for SignedIn {
@@ -105,7 +55,7 @@ impl FromRequest for SignedIn {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let value = req.cookie(COOKIE).map(|c| c.value().to_owned());
+        let id = id_of(req);
         let req = req.clone();
         Box::pin(async move {
             let to_login = || -> actix_web::Error {
@@ -115,23 +65,14 @@ impl FromRequest for SignedIn {
                     .finish();
                 actix_web::error::InternalError::from_response("signed out", resp).into()
             };
-            let (Some(state), Some(value)) = (state, value) else {
-                return Err(to_login());
-            };
-            let Some(session) = open(&state.vault, &value) else {
+            let (Some(state), Some(id)) = (state, id) else {
                 return Err(to_login());
             };
             // A database that cannot be reached is an honest 503, not "please sign in again".
-            let staff = accounts::staff_named(&state.db, session.user)
+            let staff = sessions::staff_for(&state.db, &id, state.clock.now())
                 .await
                 .map_err(|e| PageError::new(e, negotiate(&req)))?;
-            match staff {
-                Some(staff) => {
-                    req.extensions_mut().insert(Renew(staff.username.clone()));
-                    Ok(SignedIn(staff))
-                }
-                None => Err(to_login()),
-            }
+            staff.map(SignedIn).ok_or_else(to_login)
         })
     }
 }

@@ -1,16 +1,20 @@
 //! What every request handler shares: the services' [`Context`] (settings, database, catalog,
-//! keys, router, deadlines, mailer) and the web's own rate limiters. It dereferences to the
-//! context, so a handler writes `state.db` and passes `&state.ctx` to a service.
+//! keys, router, deadlines, mailer) and the web's own rate limiters (submissions, look-ups, kiosks,
+//! sign-in failures). It dereferences to the context, so a handler writes `state.db` and passes
+//! `&state.ctx` to a service.
 
 use std::ops::Deref;
 use std::sync::Arc;
 
+use crate::limits::signin::SignInLimits;
 use crate::limits::Limits;
 use crate::services::Context;
 
 pub struct AppState {
     pub ctx: Context,
     pub limits: Arc<Limits>,
+    /// Failed staff sign-ins, counted to slow guessing without locking anyone out.
+    pub sign_in: Arc<SignInLimits>,
 }
 
 impl Deref for AppState {

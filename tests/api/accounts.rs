@@ -11,10 +11,13 @@ use crate::on_both_backends;
 
 async fn the_first_administrator_is_created_once(backend: Backend) {
     let db = TestDb::create(backend);
-    let mut first = Application::build(test_settings(&db)).await.unwrap();
-    let password = first
-        .take_first_admin_password()
-        .expect("a one-time password on first start");
+    let first = Application::build(test_settings(&db)).await.unwrap();
+    let file = first
+        .first_admin_password_file()
+        .expect("a one-time password file on first start")
+        .to_owned();
+    assert_eq!(file, test_settings(&db).data_dir.join("first-admin-password"));
+    let password = std::fs::read_to_string(&file).unwrap().trim().to_owned();
     assert!(password.chars().count() >= accounts::MIN_PASSWORD_CHARS);
     let state = first.state();
     let admin = accounts::authenticate(&state.db, "admin", &password)
@@ -24,8 +27,8 @@ async fn the_first_administrator_is_created_once(backend: Backend) {
     assert_eq!(admin.role, Role::Admin);
     assert_eq!(admin.unit, "370000-office");
     drop(first);
-    let mut second = Application::build(test_settings(&db)).await.unwrap();
-    assert_eq!(second.take_first_admin_password(), None, "not on later starts");
+    let second = Application::build(test_settings(&db)).await.unwrap();
+    assert_eq!(second.first_admin_password_file(), None, "not on later starts");
 }
 
 async fn users_sign_in_and_tokens_work_until_disabled(backend: Backend) {

@@ -355,6 +355,15 @@ async fn serve_uses_environment_settings_and_logs_no_personal_data() {
         );
     }
     assert!(!logs.contains(TEST_KEY));
+    // The first administrator's one-time password is in a private file, and only its path in the
+    // log (or on the console).
+    let file = dir.join("data").join("first-admin-password");
+    let password = std::fs::read_to_string(&file).expect("the password file");
+    assert!(
+        !logs.contains(password.trim()),
+        "the password is not in the output:\n{logs}"
+    );
+    assert!(logs.contains("first-admin-password"), "{logs}");
 }
 
 #[test]

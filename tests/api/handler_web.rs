@@ -2,7 +2,6 @@
 //! a case worked through its forms, CSRF on every action, sign-out.
 
 use minsheng::domain::kind::Role;
-use minsheng::web::session;
 
 use crate::helpers::{hidden_value, text_of, valid_json, Backend, TestApp};
 use crate::on_both_backends;
@@ -147,31 +146,22 @@ async fn sessions_end_after_eight_idle_hours_and_sign_in_is_limited(backend: Bac
     let app = TestApp::spawn(backend).await;
     app.staff_token("feicheng.handler", "370983-police", Role::Handler)
         .await;
-    let stale = session::cookie_seen_at(
-        &app.state.vault,
-        "feicheng.handler",
-        false,
-        chrono::Utc::now() - chrono::Duration::hours(8) - chrono::Duration::minutes(1),
-    );
-    let fresh = session::cookie(&app.state.vault, "feicheng.handler", false);
-    let get = |c: &actix_web::cookie::Cookie<'_>| {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
-            .get(app.url("/handler"))
-            .header("Cookie", format!("{}={}", c.name(), c.value()))
-            .send()
-    };
-    assert_eq!(get(&stale).await.unwrap().status(), 303, "idle too long");
-    let ok = get(&fresh).await.unwrap();
-    assert_eq!(ok.status(), 200);
-    let renewed = ok
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .any(|v| v.to_str().unwrap().starts_with("ms_staff="));
-    assert!(renewed, "the session is renewed");
+    let start = chrono::Utc::now();
+    let (busy, idle) = (TestApp::new_client(), TestApp::new_client());
+    for browser in [&busy, &idle] {
+        let signed_in = app
+            .sign_in(browser, "feicheng.handler", "a long enough password")
+            .await;
+        assert_eq!(signed_in.status(), 303);
+    }
+    let get = |browser: &reqwest::Client| browser.get(app.url("/handler")).send();
+    let at = |h: i64, m: i64| start + chrono::Duration::hours(h) + chrono::Duration::minutes(m);
+    app.state.clock.set(at(7, 59));
+    assert_eq!(get(&busy).await.unwrap().status(), 200, "used within 8 hours");
+    app.state.clock.set(at(8, 1));
+    assert_eq!(get(&idle).await.unwrap().status(), 303, "idle too long");
+    assert_eq!(get(&busy).await.unwrap().status(), 200, "used 2 minutes ago");
+    app.state.clock.set(start);
 
     let browser = TestApp::new_client();
     let mut last = 0;

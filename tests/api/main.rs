@@ -25,6 +25,7 @@ mod mail;
 mod rate_limits;
 mod rating;
 mod routing;
+mod sessions;
 mod smtp;
 mod staff;
 mod stats;

@@ -1,5 +1,7 @@
-//! Signing in and out of the staff pages: limited per address and per username, every failure
-//! answered the same way, the session in a sealed cookie.
+//! Signing in and out of the staff pages: failures limited per username and address and per
+//! address, a username under attack slowed down but never locked (see
+//! [`crate::limits::signin`]), every failure answered the same way. Signing in starts a
+//! server-side session (its id in an HttpOnly cookie); signing out ends it.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -9,7 +11,7 @@ use serde::Deserialize;
 use super::pages::{respond, CsrfOnly, Me};
 use super::texts::{staff_texts, StaffTexts};
 use crate::i18n::Lang;
-use crate::services::accounts::{self};
+use crate::services::sessions;
 use crate::web::client::ClientIp;
 use crate::web::csrf;
 use crate::web::error::HttpStatus;
@@ -84,35 +86,49 @@ pub async fn login(
         set_retry_after(&mut resp, retry);
         resp
     };
-    if let Err(e) = state.limits.check_login(client.0, &username) {
-        return Ok(again(e.status(), e.message(lang), e.retry_after()));
+    let wait = match state.sign_in.admit(&username, client.0) {
+        Ok(wait) => wait,
+        Err(e) => return Ok(again(e.status(), e.message(lang), e.retry_after())),
+    };
+    if !wait.is_zero() {
+        actix_web::rt::time::sleep(wait).await;
     }
-    let staff = accounts::authenticate(&state.db, &username, &form.password)
+    let data_dir = &state.settings.data_dir;
+    let signed_in = sessions::sign_in(&state.db, data_dir, &username, &form.password, state.clock.now())
         .await
         .page(lang)?;
-    match staff {
-        Some(staff) => {
+    match signed_in {
+        Some((staff, id)) => {
+            state.sign_in.succeeded(&username, client.0);
             tracing::info!(user = %staff.username, "signed in");
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/handler"))
-                .cookie(session::cookie(
-                    &state.vault,
-                    &staff.username,
-                    state.settings.security.secure_cookies,
-                ))
+                .cookie(session::cookie(&id, state.settings.security.secure_cookies))
                 .finish())
         }
         // One message for every failure: it does not say which part was wrong.
-        None => Ok(again(
-            StatusCode::UNAUTHORIZED,
-            staff_texts(lang).login_failed,
-            None,
-        )),
+        None => {
+            state.sign_in.failed(&username, client.0);
+            Ok(again(
+                StatusCode::UNAUTHORIZED,
+                staff_texts(lang).login_failed,
+                None,
+            ))
+        }
     }
 }
 
-/// Signs out: the session cookie is removed (a checked form, so no other site can sign one out).
-pub async fn logout(_form: CsrfForm<CsrfOnly>) -> Result<HttpResponse, PageError> {
+/// Signs out: the session ends on the server and its cookie is removed (a checked form, so no
+/// other site can sign one out).
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    lang: Lang,
+    _form: CsrfForm<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    if let Some(id) = session::id_of(&req) {
+        sessions::end(&state.db, &id).await.page(lang)?;
+    }
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/handler/login"))
         .cookie(session::removal())

@@ -1,5 +1,6 @@
 //! `/handler/password`: a signed-in member of staff changes their own password (the current one
 //! first, the new one twice). Every field's problem is named; passwords are never shown again.
+//! A change ends every session of theirs (a copied cookie with it); this browser gets a new one.
 
 use std::collections::BTreeMap;
 
@@ -13,10 +14,11 @@ use super::texts::{staff_texts, StaffTexts};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::accounts::{self, AccountError, MIN_PASSWORD_CHARS};
+use crate::services::sessions;
 use crate::web::csrf;
 use crate::web::extract::CsrfForm;
 use crate::web::pages::{Chrome, PageError};
-use crate::web::session::SignedIn;
+use crate::web::session::{self, SignedIn};
 use crate::web::texts::{texts, Texts};
 use crate::web::AppState;
 
@@ -90,8 +92,15 @@ pub async fn change(
         match changed {
             Ok(()) => {
                 tracing::info!(user = %staff.0.username, "password changed");
+                let fresh = sessions::start(&state.db, &staff.0, state.clock.now())
+                    .await
+                    .map_err(|e| PageError::new(e, lang))?;
                 let notice = Some(s.password_changed);
-                return Ok(show(&req, &state, lang, &staff, StatusCode::OK, notice, errors));
+                let mut resp = show(&req, &state, lang, &staff, StatusCode::OK, notice, errors);
+                let cookie = session::cookie(&fresh, state.settings.security.secure_cookies);
+                resp.add_cookie(&cookie)
+                    .map_err(|e| PageError::new(AppError::Internal(anyhow::anyhow!("{e}")), lang))?;
+                return Ok(resp);
             }
             Err(AccountError::WrongPassword) => {
                 errors.insert("current", s.password_wrong);
