@@ -325,8 +325,9 @@ pub async fn act(
             );
             Ok(respond(StatusCode::OK, &page, token))
         }
-        Ok(_) => Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/handler/cases/{code}")))
+        // Back to the case under its canonical code, never the path as typed.
+        Ok(view) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/handler/cases/{}", view.tracking_code)))
             .finish()),
         Err(AppError::NotFound) => Err(PageError::new(AppError::NotFound, lang)),
         Err(e @ (AppError::Invalid(_) | AppError::Forbidden | AppError::Conflict(_))) => {
@@ -378,8 +379,9 @@ pub async fn publish(
     };
     let token = csrf::issue_for(&req, &state);
     match cases::publish(&state, staff.0.clone(), code.clone(), request.clone()).await {
-        Ok(_) => Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/handler/cases/{code}")))
+        // Back to the case under its canonical code, never the path as typed.
+        Ok(view) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/handler/cases/{}", view.tracking_code)))
             .finish()),
         Err(AppError::NotFound) => Err(PageError::new(AppError::NotFound, lang)),
         Err(e @ (AppError::Invalid(_) | AppError::Forbidden | AppError::Conflict(_))) => {
