@@ -7,48 +7,54 @@ use minsheng::mail::rating_link::{self, RatingClaim};
 use minsheng::services::open_days::{self, EventInput};
 use minsheng::storage::submissions;
 use proptest::prelude::*;
+use proptest::sample::Index;
 use serde_json::{json, Map, Value};
 
-use super::{check, encoded, header, segment, spoil, text, with_query, Draw, CASES};
+use super::{check, encoded, field, form, header, segment, spoil, text, with_query, Draw, CASES};
 use crate::helpers::{valid_json, Backend, TestApp};
 use crate::on_both_backends;
 
-/// The submission form's fields: valid values, each spiked or replaced now and then.
+/// The submission form's fields, valid.
+const SUBMISSION: &[(&str, &str)] = &[
+    ("kind", "complaint"),
+    ("category", "service_attitude"),
+    ("region", "370983"),
+    ("target_unit", "370983-police"),
+    ("title", "派出所窗口排长队"),
+    ("body", "肥城市某派出所户籍窗口只开一个，排队两个小时没有人管。"),
+    ("name", "李明"),
+    ("phone", "13800138000"),
+    ("email", "citizen@example.com"),
+    ("id_number", "11010519491231002X"),
+    ("publishable", "on"),
+];
+
+/// The API's text fields, valid.
+const SUBMISSION_API: &[(&str, &str)] = &[
+    ("kind", "complaint"),
+    ("category", "service_attitude"),
+    ("region", "370983"),
+    ("target_unit", "370983-police"),
+    ("title", "派出所窗口排长队"),
+    ("body", "肥城市某派出所户籍窗口只开一个，排队两个小时没有人管。"),
+    ("name", "李明"),
+    ("phone", "13800138000"),
+    ("email", "citizen@example.com"),
+    ("lang", "zh"),
+];
+
+const RATING: &[(&str, &str)] = &[("rating", "satisfied"), ("comment", "谢谢，处理得很及时。")];
+
+const BOARD: &[(&str, &str)] = &[
+    ("q", "窗口"),
+    ("region", "370983"),
+    ("category", "service_attitude"),
+    ("months", "370983"),
+    ("page", "1"),
+];
+
 fn submission_fields() -> impl Strategy<Value = Vec<(&'static str, String)>> {
-    (
-        (
-            text("complaint"),
-            text("service_attitude"),
-            text("370983"),
-            text("370983-police"),
-            text("派出所窗口排长队"),
-        ),
-        (
-            text("肥城市某派出所户籍窗口只开一个，排队两个小时没有人管。"),
-            text("李明"),
-            text("13800138000"),
-            text("citizen@example.com"),
-            text("11010519491231002X"),
-        ),
-        prop_oneof![Just(String::new()), text("on")],
-    )
-        .prop_map(
-            |((kind, category, region, unit, title), (body, name, phone, email, id), publishable)| {
-                vec![
-                    ("kind", kind),
-                    ("category", category),
-                    ("region", region),
-                    ("target_unit", unit),
-                    ("title", title),
-                    ("body", body),
-                    ("name", name),
-                    ("phone", phone),
-                    ("email", email),
-                    ("id_number", id),
-                    ("publishable", publishable),
-                ]
-            },
-        )
+    form(SUBMISSION)
 }
 
 /// A 1 MB form body: far past every limit.
@@ -136,54 +142,27 @@ async fn web_form_and_kiosk_take_any_text(backend: Backend) {
     }
 }
 
-/// A JSON value for a field: mostly text, sometimes another type.
-fn json_field(base: &'static str) -> impl Strategy<Value = Value> {
+/// A JSON value that is no string.
+fn not_text() -> impl Strategy<Value = Value> {
     prop_oneof![
-        6 => text(base).prop_map(Value::String),
-        1 => Just(Value::Null),
-        1 => any::<i64>().prop_map(Value::from),
-        1 => any::<bool>().prop_map(Value::from),
-        1 => Just(json!(["a", {"b": "\u{0}"}])),
+        Just(Value::Null),
+        any::<i64>().prop_map(Value::from),
+        any::<bool>().prop_map(Value::from),
+        Just(json!(["a", {"b": "\u{0}"}])),
     ]
 }
 
 async fn api_submissions_take_any_json(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut draw = Draw::new();
-    let fields = (
-        (
-            json_field("complaint"),
-            json_field("service_attitude"),
-            json_field("370983"),
-        ),
-        (
-            json_field("派出所窗口排长队"),
-            json_field("肥城市某派出所户籍窗口只开一个，排队两个小时没有人管。"),
-        ),
-        (
-            json_field("李明"),
-            json_field("13800138000"),
-            json_field("a@example.com"),
-        ),
-        (json_field("370983-police"), json_field("zh"), any::<bool>()),
-    );
+    let odd = prop::option::weighted(0.2, (any::<Index>(), not_text()));
     for _ in 0..CASES {
-        let ((kind, category, region), (title, body), (name, phone, email), (unit, lang, surrogate)) =
-            draw.one(&fields);
-        let mut object = Map::new();
-        for (k, v) in [
-            ("kind", kind),
-            ("category", category),
-            ("region", region),
-            ("title", title),
-            ("body", body),
-            ("name", name),
-            ("phone", phone),
-            ("email", email),
-            ("target_unit", unit),
-            ("lang", lang),
-        ] {
-            object.insert(k.to_owned(), v);
+        let (fields, odd, surrogate) = draw.one((form(SUBMISSION_API), &odd, prop::bool::weighted(0.15)));
+        let mut object: Map<String, Value> =
+            fields.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+        if let Some((at, value)) = odd {
+            let key = fields[at.index(fields.len())].0;
+            object.insert(key.to_owned(), value);
         }
         let mut raw = serde_json::to_string(&Value::Object(object)).unwrap();
         if surrogate {
@@ -251,8 +230,10 @@ async fn status_rating_and_board_take_any_text(backend: Backend) {
     let csrf = app.csrf_token(&browser, "/track").await;
     let rate_path = format!("/rate/{token}");
     let rate_csrf = app.csrf_token(&browser, &rate_path).await;
+    let lookup: &'static [(&str, &str)] = Box::leak(vec![("code", code), ("key", key)].into_boxed_slice());
     for _ in 0..CASES {
-        let (c, k, how) = draw.one((text(code), text(key), spoil()));
+        let (codes, how) = draw.one((form(lookup), spoil()));
+        let (c, k) = (field(&codes, "code").to_owned(), field(&codes, "key").to_owned());
         let before = app.submission_count();
         let form = [
             ("csrf_token", csrf.clone()),
@@ -279,12 +260,8 @@ async fn status_rating_and_board_take_any_text(backend: Backend) {
         )
         .await;
 
-        let (rating, comment, path) = draw.one((text("satisfied"), text("谢谢，处理得很及时。"), text("x")));
-        let form = [
-            ("csrf_token", rate_csrf.clone()),
-            ("rating", rating),
-            ("comment", comment),
-        ];
+        let (mut form, path) = draw.one((super::form(RATING), text("x")));
+        form.push(("csrf_token", rate_csrf.clone()));
         let resp = post_form(&app, &browser, &rate_path, encoded(&form, how, "comment")).await;
         check(&app, before, "POST /rate/{token}", &form, resp).await;
         let forged = format!("/rate/{}", segment(&path));
@@ -294,15 +271,7 @@ async fn status_rating_and_board_take_any_text(backend: Backend) {
         check(&app, before, "GET /rate/{forged}", &path, resp).await;
     }
     for _ in 0..CASES {
-        let (q, region, category, how) =
-            draw.one((text("窗口"), text("370983"), text("service_attitude"), spoil()));
-        let pairs = [
-            ("q", q),
-            ("region", region.clone()),
-            ("category", category),
-            ("months", region.clone()),
-            ("page", region.clone()),
-        ];
+        let (pairs, how) = draw.one((form(BOARD), spoil()));
         let before = app.submission_count();
         let url = with_query("/board", &pairs, how, "q");
         check(
@@ -313,12 +282,8 @@ async fn status_rating_and_board_take_any_text(backend: Backend) {
             browser.get(app.url(&url)).send().await.unwrap(),
         )
         .await;
-        let url = with_query(
-            "/submit",
-            &[("kind", region.clone()), ("lang", region)],
-            how,
-            "kind",
-        );
+        let kind = field(&pairs, "region").to_owned();
+        let url = with_query("/submit", &[("kind", kind.clone()), ("lang", kind)], how, "kind");
         check(
             &app,
             before,

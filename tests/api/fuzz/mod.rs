@@ -73,9 +73,41 @@ const NASTY: &[&str] = &[
     " ",
 ];
 
-/// One of [`NASTY`].
+/// One of [`NASTY`], NUL most often (PostgreSQL refuses it in any text).
 pub fn nasty() -> impl Strategy<Value = String> {
-    select(NASTY).prop_map(str::to_owned)
+    prop_oneof![1 => Just("\0".to_owned()), 3 => select(NASTY).prop_map(str::to_owned)]
+}
+
+/// A form's fields from `(name, valid value)` pairs: mostly one field drawn by [`text`] and the
+/// rest valid, so the odd one reaches as deep as it can; sometimes every field drawn.
+pub fn form(bases: &'static [(&'static str, &'static str)]) -> BoxedStrategy<Vec<(&'static str, String)>> {
+    let valid = || {
+        bases
+            .iter()
+            .map(|(k, v)| (*k, (*v).to_owned()))
+            .collect::<Vec<_>>()
+    };
+    let one = (0..bases.len())
+        .prop_flat_map(move |i| text(bases[i].1).prop_map(move |t| (i, t)))
+        .prop_map(move |(i, t)| {
+            let mut fields = valid();
+            fields[i].1 = t;
+            fields
+        });
+    let all = bases
+        .iter()
+        .map(|(_, v)| text(v))
+        .collect::<Vec<_>>()
+        .prop_map(move |values| bases.iter().map(|(k, _)| *k).zip(values).collect());
+    prop_oneof![3 => one, 1 => all].boxed()
+}
+
+/// The value of `name` among `fields`.
+pub fn field<'a>(fields: &'a [(&str, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map_or("", |(_, v)| v.as_str())
 }
 
 /// Mostly `base` with nasty pieces put in anywhere (so the rest of a request stays valid and
@@ -202,7 +234,11 @@ pub async fn check(
 ) -> u16 {
     let status = resp.status().as_u16();
     let stored = stored(&resp);
-    let body = resp.text().await.unwrap_or_default();
+    // An answer cut off half way (a download whose query failed) is a server error too.
+    let body = match resp.text().await {
+        Ok(body) => body,
+        Err(e) => panic!("{what} broke off its answer ({status}) to {input:?}: {e}"),
+    };
     assert!(
         status < 500,
         "{what} answered {status} to {input:?}: {}",

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{json, Value};
 
-use super::{check, encoded, header, segment, spoil, text, with_query, Draw, Spoil, CASES};
+use super::{check, encoded, field, form, header, segment, spoil, text, with_query, Draw, Spoil, CASES};
 use crate::helpers::{valid_json, Backend, TestApp};
 use crate::on_both_backends;
 
@@ -21,6 +21,62 @@ async fn post_form(app: &TestApp, browser: &reqwest::Client, path: &str, body: V
         .await
         .unwrap()
 }
+
+const LOGIN: &[(&str, &str)] = &[("username", "fuzz.handler"), ("password", PASSWORD)];
+
+const QUEUE: &[(&str, &str)] = &[
+    ("state", "assigned"),
+    ("kind", "complaint"),
+    ("category", "service_attitude"),
+    ("channel", "web"),
+    ("q", "窗口"),
+    ("overdue", "true"),
+];
+
+const ACTION: &[(&str, &str)] = &[
+    ("reason", "情况需要进一步核实，请补充材料。"),
+    ("unit", "370983-procuratorate"),
+    ("days", "10"),
+    ("outcome", "substantiated"),
+    ("result", "经核查情况属实，已对相关民警批评教育。"),
+    ("into", "MS-0000-0000-0000"),
+    ("deadline", "2030-01-01"),
+    ("note", "请于月底前办结。"),
+];
+
+const PUBLISH: &[(&str, &str)] = &[
+    ("summary", "群众反映派出所窗口排队时间长。"),
+    ("answer", "已增开窗口，排队时间明显缩短。"),
+];
+
+const EVENT: &[(&str, &str)] = &[
+    ("host_unit", "370983-police"),
+    ("title", "肥城市公安局开放日"),
+    ("place", "新城派出所大厅"),
+    ("starts_at", "2026-12-01T09:00"),
+    ("ends_at", "2026-12-01T17:00"),
+    ("name", "大厅一号机"),
+    ("visitors", "120"),
+    ("id", "1"),
+];
+
+const STATS: &[(&str, &str)] = &[
+    ("period", "custom"),
+    ("from", "2026-01-01"),
+    ("to", "2026-06-30"),
+    ("group_by", "unit"),
+    ("unit", "370900-police"),
+    ("below", "true"),
+    ("kind", "complaint"),
+    ("category", "service_attitude"),
+    ("channel", "web"),
+    ("region", "370983"),
+    ("event", "1"),
+    ("count", "received"),
+    ("group", "370983-police"),
+    ("after", "0"),
+    ("per", "20"),
+];
 
 /// A browser signed in as a new member of staff, and their API token.
 async fn signed_in(app: &TestApp, name: &str, unit: &str, role: Role) -> (reqwest::Client, String) {
@@ -57,32 +113,15 @@ async fn sign_in_and_queues_take_any_text(backend: Backend) {
     let stranger = TestApp::new_client();
     let csrf = app.csrf_token(&stranger, "/handler/login").await;
     for _ in 0..CASES / 4 {
-        let (username, password, how) = draw.one((text("fuzz.handler"), text(PASSWORD), spoil()));
-        let form = [
-            ("csrf_token", csrf.clone()),
-            ("username", username),
-            ("password", password),
-        ];
+        let (mut form, how) = draw.one((super::form(LOGIN), spoil()));
+        form.push(("csrf_token", csrf.clone()));
         let before = app.submission_count();
         let resp = post_form(&app, &stranger, "/handler/login", encoded(&form, how, "username")).await;
         check(&app, before, "POST /handler/login", &form, resp).await;
     }
 
-    let filters = (
-        (text("assigned"), text("complaint"), text("service_attitude")),
-        (text("web"), text("窗口"), text("true")),
-        (text("MTIzOjQ1"), spoil()),
-    );
     for _ in 0..CASES {
-        let ((state, kind, category), (channel, q, overdue), (cursor, how)) = draw.one(&filters);
-        let mut pairs = vec![
-            ("state", state),
-            ("kind", kind),
-            ("category", category),
-            ("channel", channel),
-            ("q", q),
-            ("overdue", overdue),
-        ];
+        let (mut pairs, cursor, how) = draw.one((form(QUEUE), text("MTIzOjQ1"), spoil()));
         get(
             &app,
             &handler,
@@ -149,43 +188,22 @@ const ACTIONS: &[&str] = &[
     "accept",
 ];
 
-/// An action as the case page posts it: a known action (mostly), its text fields spiked.
+/// An action as the case page posts it: a known action (mostly), its fields as [`form`] draws them.
 fn action_fields() -> impl Strategy<Value = Vec<(&'static str, String)>> {
-    (
-        prop_oneof![4 => select(ACTIONS).prop_map(str::to_owned), 1 => text("reject")],
-        (
-            text("情况需要进一步核实，请补充材料。"),
-            text("370983-procuratorate"),
-            text("10"),
-        ),
-        (
-            text("substantiated"),
-            text("经核查情况属实，已对相关民警批评教育。"),
-            text("MS-0000-0000-0000"),
-        ),
-        (text("2030-01-01"), text("请于月底前办结。")),
-    )
-        .prop_map(
-            |(action, (reason, unit, days), (outcome, result, into), (deadline, note))| {
-                vec![
-                    ("action", action),
-                    ("reason", reason),
-                    ("unit", unit),
-                    ("days", days),
-                    ("outcome", outcome),
-                    ("result", result),
-                    ("into", into),
-                    ("deadline", deadline),
-                    ("note", note),
-                ]
-            },
-        )
+    let action = prop_oneof![4 => select(ACTIONS).prop_map(str::to_owned), 1 => text("reject")];
+    (action, form(ACTION)).prop_map(|(action, mut fields)| {
+        fields.insert(0, ("action", action));
+        fields
+    })
 }
 
 fn as_json(fields: &[(&str, String)]) -> Value {
     let mut object: serde_json::Map<String, Value> =
         fields.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
-    object.insert("days".into(), json!(fields[3].1.trim().parse::<u32>().ok()));
+    object.insert(
+        "days".into(),
+        json!(field(fields, "days").trim().parse::<u32>().ok()),
+    );
     Value::Object(object)
 }
 
@@ -281,10 +299,11 @@ async fn case_actions_take_any_text(backend: Backend) {
         )
         .await;
 
-        let (summary, answer) = draw.one((
-            text("群众反映派出所窗口排队时间长。"),
-            text("已增开窗口，排队时间明显缩短。"),
-        ));
+        let texts = draw.one(form(PUBLISH));
+        let (summary, answer) = (
+            field(&texts, "summary").to_owned(),
+            field(&texts, "answer").to_owned(),
+        );
         let publish = json!({"summary": summary, "answer": answer});
         let before = app.submission_count();
         let resp = app
@@ -321,32 +340,24 @@ async fn events_stats_and_ledger_take_any_text(backend: Backend) {
     let (supervisor, token) = signed_in(&app, "fuzz.supervisor", "370900-police", Role::Supervisor).await;
     app.submit(&valid_json(1)).await;
     let csrf = app.csrf_token(&admin, "/handler/events").await;
-    let fields = (
-        (
-            text("370983-police"),
-            text("肥城市公安局开放日"),
-            text("新城派出所大厅"),
-        ),
-        (
-            text("2026-12-01T09:00"),
-            text("2026-12-01T17:00"),
-            text("大厅一号机"),
-        ),
-        (text("120"), text("1"), spoil()),
-    );
     for _ in 0..CASES {
-        let ((host, title, place), (starts, ends, kiosk), (visitors, id, how)) = draw.one(&fields);
+        let (fields, how) = draw.one((form(EVENT), spoil()));
         let form = [
             ("csrf_token", csrf.clone()),
-            ("host_unit", host),
-            ("title", title),
-            ("place", place),
-            ("starts_at", starts),
-            ("ends_at", ends),
+            ("host_unit", field(&fields, "host_unit").to_owned()),
+            ("title", field(&fields, "title").to_owned()),
+            ("place", field(&fields, "place").to_owned()),
+            ("starts_at", field(&fields, "starts_at").to_owned()),
+            ("ends_at", field(&fields, "ends_at").to_owned()),
         ];
         let before = app.submission_count();
         let resp = post_form(&app, &admin, "/handler/events", encoded(&form, how, "title")).await;
         check(&app, before, "POST /handler/events", &form, resp).await;
+        let id = field(&fields, "id").to_owned();
+        let (kiosk, visitors) = (
+            field(&fields, "name").to_owned(),
+            field(&fields, "visitors").to_owned(),
+        );
         let seg = segment(&id);
         let form = [
             ("csrf_token", csrf.clone()),
@@ -385,42 +396,11 @@ async fn events_stats_and_ledger_take_any_text(backend: Backend) {
         check(&app, before, "POST /handler/kiosks/{id}/revoke", &id, resp).await;
     }
 
-    let params = (
-        (
-            text("custom"),
-            text("2026-01-01"),
-            text("2026-06-30"),
-            text("unit"),
-        ),
-        (
-            text("370900-police"),
-            text("true"),
-            text("complaint"),
-            text("service_attitude"),
-        ),
-        (text("web"), text("370983"), text("1"), text("received")),
-        (text("370983-police"), text("0"), text("20"), spoil()),
-    );
     for _ in 0..CASES {
-        let (
-            (period, from, to, group_by),
-            (unit, below, kind, category),
-            (channel, region, event, count),
-            (group, after, per, how),
-        ) = draw.one(&params);
-        let mut pairs = vec![
-            ("period", period),
-            ("from", from),
-            ("to", to),
-            ("group_by", group_by),
-            ("unit", unit),
-            ("below", below),
-            ("kind", kind),
-            ("category", category),
-            ("channel", channel),
-            ("region", region),
-            ("event", event),
-        ];
+        let (all, how) = draw.one((form(STATS), spoil()));
+        let (mut pairs, extra): (Vec<_>, Vec<_>) = all
+            .into_iter()
+            .partition(|(k, _)| !["count", "group", "after", "per"].contains(k));
         get(
             &app,
             &supervisor,
@@ -442,7 +422,7 @@ async fn events_stats_and_ledger_take_any_text(backend: Backend) {
             &with_query("/api/v1/staff/stats", &pairs, how, "region"),
         )
         .await;
-        pairs.extend([("count", count), ("group", group), ("after", after), ("per", per)]);
+        pairs.extend(extra);
         get(
             &app,
             &supervisor,
