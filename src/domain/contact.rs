@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use validator::ValidateEmail;
 
-use super::text::{check_controls, normalize};
+use super::text::{check_controls, normalize, Shape};
 use super::Problem;
 
 // Literal patterns, compiled on first use and exercised by the tests below.
@@ -25,7 +25,7 @@ pub struct Phone(String);
 impl Phone {
     pub fn parse(raw: &str) -> Result<Self, Problem> {
         let text = normalize(raw);
-        check_controls(&text, false).map_err(|_| Problem::InvalidPhone)?;
+        check_controls(&text, Shape::Line).map_err(|_| Problem::InvalidPhone)?;
         let digits: String = text
             .chars()
             .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '（' | '）'))
@@ -55,6 +55,7 @@ impl Email {
 
     pub fn parse(raw: &str) -> Result<Self, Problem> {
         let text = normalize(raw);
+        check_controls(&text, Shape::Line)?;
         if text.chars().count() > Self::MAX_CHARS {
             return Err(Problem::TooLong { max: Self::MAX_CHARS });
         }

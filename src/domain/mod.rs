@@ -1,6 +1,6 @@
 //! Pure domain types: they validate on construction and do no I/O.
 //!
-//! Kinds, channels, states and roles ([`kind`]), citizen text ([`text`]), contact and identity
+//! Kinds, channels, states and roles ([`kind`]), THE text rule for every input ([`text`]), contact and identity
 //! ([`contact`]), tracking codes and access keys ([`codes`]), the submission itself
 //! ([`submission`]), the case state machine ([`case`]) and the deadline calendar ([`calendar`]).
 //! Storage, HTTP and rendering live elsewhere.

@@ -8,9 +8,17 @@ use crate::i18n::Lang;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     Required,
-    TooShort { min: usize },
-    TooLong { max: usize },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
     ControlCharacters,
+    /// Bidirectional controls or zero-width characters (see [`crate::domain::text`]).
+    InvisibleCharacters,
+    /// A line break in a field of one line.
+    LineBreak,
     InvalidEmail,
     InvalidPhone,
     InvalidIdNumber,
@@ -32,7 +40,9 @@ pub enum Problem {
     EndsBeforeStart,
     InvalidDate,
     UnknownChoice,
-    PeriodTooLong { max_days: u32 },
+    PeriodTooLong {
+        max_days: u32,
+    },
 }
 
 impl Problem {
@@ -51,6 +61,15 @@ impl Problem {
             (ControlCharacters, Lang::En) => {
                 "Contains invisible control characters; please remove them.".into()
             }
+            (InvisibleCharacters, Lang::Zh) => {
+                "含有看不见的格式字符（如零宽空格或改变文字方向的字符），请删除后再提交。".into()
+            }
+            (InvisibleCharacters, Lang::En) => {
+                "Contains invisible formatting characters (such as zero-width spaces or text-direction marks); please remove them."
+                    .into()
+            }
+            (LineBreak, Lang::Zh) => "此项只能填写一行，请去掉换行。".into(),
+            (LineBreak, Lang::En) => "This must be a single line; please remove the line breaks.".into(),
             (InvalidEmail, Lang::Zh) => "电子邮箱格式不正确，例如 name@example.com。".into(),
             (InvalidEmail, Lang::En) => {
                 "This is not a valid e-mail address, e.g. name@example.com.".into()

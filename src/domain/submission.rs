@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use validator::{Validate, ValidationError, ValidationErrors, ValidationErrorsKind};
 
 use super::contact::{Email, IdNumber, Phone};
-use super::text::{normalize_optional, Body, PersonName, Title};
+use super::text::{normalize, normalize_optional, term, Body, PersonName, Title};
 use super::{Channel, FieldErrors, Kind, Problem};
 use crate::catalog::Catalog;
 use crate::i18n::Lang;
@@ -96,12 +96,14 @@ impl NewSubmission {
             collect(&e, &mut errors);
         }
 
-        let kind = match Kind::from_code(input.kind.trim()) {
+        // Codes are terms of the text rule: forbidden characters removed, then looked up.
+        let kind_code = term(&input.kind);
+        let kind = match Kind::from_code(&kind_code) {
             Some(k) => Some(k),
             None => {
                 errors.add(
                     "kind",
-                    if input.kind.trim().is_empty() {
+                    if kind_code.is_empty() {
                         Problem::Required
                     } else {
                         Problem::UnknownKind
@@ -110,7 +112,8 @@ impl NewSubmission {
                 None
             }
         };
-        let category = input.category.trim();
+        let category = term(&input.category);
+        let category = category.as_str();
         match catalog.category(category) {
             None if category.is_empty() => errors.add("category", Problem::Required),
             None => errors.add("category", Problem::UnknownCategory),
@@ -122,7 +125,8 @@ impl NewSubmission {
                 }
             }
         }
-        let region = input.region.trim();
+        let region = term(&input.region);
+        let region = region.as_str();
         if region.is_empty() {
             errors.add("region", Problem::Required);
         } else if catalog.region(region).is_none() {
@@ -153,12 +157,10 @@ impl NewSubmission {
         }
 
         let body = Body::parse(&input.body).map_err(|p| errors.add("body", p)).ok();
-        let title = match normalize_optional(input.title.as_deref()) {
+        // Free text keeps the rule's free-text half: a forbidden character is refused, not removed.
+        let title = match present(&input.title) {
             None => Some(None),
-            Some(t) => Title::parse(&t)
-                .map(Some)
-                .map_err(|p| errors.add("title", p))
-                .ok(),
+            Some(t) => Title::parse(t).map(Some).map_err(|p| errors.add("title", p)).ok(),
         };
         match (kind, body, title) {
             (Some(kind), Some(body), Some(title)) if errors.is_empty() => Ok(NewSubmission {
@@ -186,9 +188,12 @@ fn optional<T>(
     parse: fn(&str) -> Result<T, Problem>,
     out: fn(T) -> String,
 ) -> Option<String> {
-    normalize_optional(raw.as_deref())
-        .and_then(|s| parse(&s).ok())
-        .map(out)
+    present(raw).and_then(|s| parse(s).ok()).map(out)
+}
+
+/// An optional field that is given and not blank, as typed.
+fn present(raw: &Option<String>) -> Option<&str> {
+    raw.as_deref().filter(|s| !normalize(s).is_empty())
 }
 
 // --- validator glue: each check delegates to the domain newtype, and the problem travels back ---
@@ -213,6 +218,8 @@ fn problem_code(p: &Problem) -> &'static str {
     match p {
         Problem::Required => "required",
         Problem::ControlCharacters => "control_characters",
+        Problem::InvisibleCharacters => "invisible_characters",
+        Problem::LineBreak => "line_break",
         Problem::InvalidEmail => "invalid_email",
         Problem::InvalidPhone => "invalid_phone",
         Problem::InvalidIdNumber => "invalid_id_number",
@@ -227,6 +234,8 @@ fn from_error(e: &ValidationError) -> Problem {
         "too_long" => Problem::TooLong { max: param("max") },
         "required" => Problem::Required,
         "control_characters" => Problem::ControlCharacters,
+        "invisible_characters" => Problem::InvisibleCharacters,
+        "line_break" => Problem::LineBreak,
         "invalid_email" => Problem::InvalidEmail,
         "invalid_phone" => Problem::InvalidPhone,
         "invalid_id_number" => Problem::InvalidIdNumber,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::domain::codes::{device_secret, secret_digest, EnrolmentCode};
-use crate::domain::text::normalize_optional;
+use crate::domain::text::{term, FreeText, Shape};
 use crate::domain::State;
 use crate::domain::{FieldErrors, Problem};
 use crate::error::AppError;
@@ -28,24 +28,19 @@ pub struct EventInput {
     pub ends_at: Option<DateTime<Utc>>,
 }
 
+/// A title, place or kiosk name: one line of free text under the text rule.
 fn text(errors: &mut FieldErrors, field: &str, value: &str) -> Option<String> {
-    match normalize_optional(Some(value)) {
-        None => {
-            errors.add(field, Problem::Required);
-            None
-        }
-        Some(v) if v.chars().count() > TEXT_MAX => {
-            errors.add(field, Problem::TooLong { max: TEXT_MAX });
-            None
-        }
-        Some(v) => Some(v),
-    }
+    FreeText::parse(value, Shape::Line, TEXT_MAX)
+        .map(FreeText::into_inner)
+        .map_err(|p| errors.add(field, p))
+        .ok()
 }
 
 /// Adds an event; returns its id. Every field's problem is reported at once.
 pub async fn add_event(db: &Db, catalog: &Catalog, input: &EventInput) -> Result<i64, AppError> {
     let mut errors = FieldErrors::default();
-    if catalog.unit(&input.host_unit).is_none() {
+    let host = term(&input.host_unit);
+    if catalog.unit(&host).is_none() {
         errors.add("host_unit", Problem::UnknownUnit);
     }
     let title = text(&mut errors, "title", &input.title);
@@ -62,7 +57,6 @@ pub async fn add_event(db: &Db, catalog: &Catalog, input: &EventInput) -> Result
         input.starts_at.unwrap_or_default().naive_utc(),
         input.ends_at.unwrap_or_default().naive_utc(),
     );
-    let host = input.host_unit.clone();
     db.write(move |conn| -> Result<_, AppError> {
         Ok(events::insert(
             conn,

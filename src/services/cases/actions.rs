@@ -14,7 +14,7 @@ use crate::domain::case::{check, Action, Extension, Outcome, Reach};
 use crate::domain::deadlines::{day_label, parse_deadline};
 use crate::domain::kind::State;
 use crate::domain::stats;
-use crate::domain::text::{normalize_optional, Body};
+use crate::domain::text::{normalize_optional, Body, FreeText, Shape};
 use crate::domain::{FieldErrors, Problem};
 use crate::error::AppError;
 use crate::routing::{guard, Holder, Subject};
@@ -39,18 +39,34 @@ pub struct ActionRequest {
     pub note: Option<String>,
 }
 
-fn required(errors: &mut FieldErrors, field: &str, value: &Option<String>, max: usize) -> Option<String> {
-    match normalize_optional(value.as_deref()) {
-        None => {
-            errors.add(field, Problem::Required);
-            None
-        }
-        Some(v) if v.chars().count() > max => {
-            errors.add(field, Problem::TooLong { max });
-            None
-        }
-        Some(v) => Some(v),
+/// The longest reason or note staff may write.
+pub const REASON_MAX: usize = 1000;
+
+/// A reason or note under the text rule (free text: a forbidden character is refused), required.
+fn required(errors: &mut FieldErrors, field: &str, value: &Option<String>) -> Option<String> {
+    FreeText::parse(value.as_deref().unwrap_or_default(), Shape::Paragraph, REASON_MAX)
+        .map(FreeText::into_inner)
+        .map_err(|p| errors.add(field, p))
+        .ok()
+}
+
+/// A reason or note that may be left out.
+fn optional(errors: &mut FieldErrors, field: &str, value: &Option<String>) -> Option<String> {
+    FreeText::optional(value.as_deref(), Shape::Paragraph, REASON_MAX)
+        .map_err(|p| errors.add(field, p))
+        .ok()
+        .flatten()
+        .map(FreeText::into_inner)
+}
+
+/// A unit's code or a tracking code, as a term of the text rule (forbidden characters removed);
+/// whether it names something is checked against the directory or the database.
+fn code(errors: &mut FieldErrors, field: &str, value: &Option<String>) -> Option<String> {
+    let code = normalize_optional(value.as_deref());
+    if code.is_none() {
+        errors.add(field, Problem::Required);
     }
+    code
 }
 
 /// What an action needs, checked before the database is touched.
@@ -72,19 +88,21 @@ fn validate(action: Action, req: &ActionRequest, max_extension_days: u32) -> Res
         | Action::Decline
         | Action::Escalate
         | Action::RefuseExtension
-        | Action::RevealIdentity => required(&mut e, "reason", &req.reason, 1000)
+        | Action::RevealIdentity => required(&mut e, "reason", &req.reason)
             .map(Input::Reason)
             .unwrap_or(Input::None),
         Action::Transfer => {
-            let unit = required(&mut e, "unit", &req.unit, 64);
-            let reason = required(&mut e, "reason", &req.reason, 1000);
+            let unit = code(&mut e, "unit", &req.unit);
+            let reason = required(&mut e, "reason", &req.reason);
             unit.map(|u| Input::UnitReason(u, reason)).unwrap_or(Input::None)
         }
-        Action::Dispatch => required(&mut e, "unit", &req.unit, 64)
-            .map(|u| Input::UnitReason(u, normalize_optional(req.reason.as_deref())))
-            .unwrap_or(Input::None),
+        Action::Dispatch => {
+            let unit = code(&mut e, "unit", &req.unit);
+            let reason = optional(&mut e, "reason", &req.reason);
+            unit.map(|u| Input::UnitReason(u, reason)).unwrap_or(Input::None)
+        }
         Action::RequestExtension => {
-            let reason = required(&mut e, "reason", &req.reason, 1000);
+            let reason = required(&mut e, "reason", &req.reason);
             match req.days {
                 None => e.add("days", Problem::Required),
                 Some(0) => e.add("days", Problem::TooShort { min: 1 }),
@@ -125,11 +143,13 @@ fn validate(action: Action, req: &ActionRequest, max_extension_days: u32) -> Res
                 _ => Input::None,
             }
         }
-        Action::Merge => required(&mut e, "into", &req.into, 32)
+        Action::Merge => code(&mut e, "into", &req.into)
             .map(Input::Into)
             .unwrap_or(Input::None),
         Action::Supervise => match req.deadline.as_deref().map(parse_deadline) {
-            Some(Some(at)) => Input::Supervise(at, normalize_optional(req.note.as_deref())),
+            Some(Some(at)) => optional(&mut e, "note", &req.note)
+                .map(|note| Input::Supervise(at, Some(note)))
+                .unwrap_or(Input::Supervise(at, None)),
             Some(None) => {
                 e.add("deadline", Problem::InvalidDeadline);
                 Input::None
@@ -145,7 +165,7 @@ fn validate(action: Action, req: &ActionRequest, max_extension_days: u32) -> Res
 }
 
 /// Performs an action on a case and returns the case as it is afterwards.
-#[tracing::instrument(skip_all, fields(case = %code, action = %req.action))]
+#[tracing::instrument(skip_all, fields(case = %code, action = tracing::field::Empty))]
 pub async fn act(
     state: &Context,
     staff: Staff,
@@ -157,6 +177,8 @@ pub async fn act(
         e.add("action", Problem::UnknownAction);
         AppError::Invalid(e)
     })?;
+    // Only a known action's code is logged, never the text asked for.
+    tracing::Span::current().record("action", action.code());
     let ctx = Ctx {
         state: state.clone(),
         staff: Arc::new(staff),

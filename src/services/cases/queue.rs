@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::utc;
 use crate::domain::kind::{Role, State};
+use crate::domain::text::normalize_optional;
 use crate::error::AppError;
 use crate::routing::Directory;
 use crate::services::accounts::Staff;
@@ -28,6 +29,23 @@ pub struct QueueParams {
     pub attention: Option<bool>,
     pub q: Option<String>,
     pub cursor: Option<String>,
+}
+
+impl QueueParams {
+    /// Every filter and the search words as terms of the text rule (forbidden characters
+    /// removed; empty means "any"): a filter that names nothing finds nothing.
+    pub fn cleaned(self) -> QueueParams {
+        let clean = |v: Option<String>| normalize_optional(v.as_deref());
+        QueueParams {
+            state: clean(self.state),
+            kind: clean(self.kind),
+            category: clean(self.category),
+            channel: clean(self.channel),
+            q: clean(self.q),
+            cursor: clean(self.cursor),
+            ..self
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -91,6 +109,7 @@ fn scope_codes(dir: &Directory, staff: &Staff) -> Vec<String> {
 
 /// One page of `staff`'s queue, nearest deadline first, with counts per state.
 pub async fn queue(state: &Context, staff: Staff, params: QueueParams) -> Result<QueuePage, AppError> {
+    let params = params.cleaned();
     let after = match params.cursor.as_deref() {
         Some(c) => Some(decode_cursor(c).ok_or_else(|| AppError::Malformed("bad cursor".into()))?),
         None => None,
@@ -116,7 +135,7 @@ pub async fn queue(state: &Context, staff: Staff, params: QueueParams) -> Result
                 channel: params.channel.as_deref(),
                 overdue_at: params.overdue.filter(|o| *o).map(|_| now.naive_utc()),
                 attention_at: params.attention.filter(|a| *a).map(|_| now.naive_utc()),
-                title_contains: params.q.as_deref().map(str::trim).filter(|t| !t.is_empty()),
+                title_contains: params.q.as_deref(),
                 after,
                 limit: QUEUE_PAGE + 1,
             };

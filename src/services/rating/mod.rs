@@ -9,8 +9,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use super::context::Context;
 use crate::catalog::Catalog;
 use crate::domain::case::{decide, Actor, CaseFacts, Extension, Step};
-use crate::domain::text::normalize_optional;
-use crate::domain::{FieldErrors, Kind, Problem, State};
+use crate::domain::text::{FreeText, Shape};
+use crate::domain::{FieldErrors, Kind, State};
 use crate::error::AppError;
 use crate::mail::rating_link::RatingClaim;
 use crate::mail::{notify, MailData, MailKind};
@@ -120,15 +120,15 @@ pub async fn answer(state: &Context, claim: RatingClaim) -> Result<Answer, AppEr
         .await
 }
 
-/// Checks the optional comment.
+/// Checks the optional comment: free text under the text rule, at most [`COMMENT_MAX`].
 pub fn parse_comment(raw: &str) -> Result<Option<String>, AppError> {
-    let comment = normalize_optional(Some(raw));
-    if comment.as_ref().is_some_and(|c| c.chars().count() > COMMENT_MAX) {
-        let mut e = FieldErrors::default();
-        e.add("comment", Problem::TooLong { max: COMMENT_MAX });
-        return Err(AppError::Invalid(e));
-    }
-    Ok(comment)
+    FreeText::optional(Some(raw), Shape::Paragraph, COMMENT_MAX)
+        .map(|c| c.map(FreeText::into_inner))
+        .map_err(|p| {
+            let mut e = FieldErrors::default();
+            e.add("comment", p);
+            AppError::Invalid(e)
+        })
 }
 
 /// Records the citizen's rating of the answer `claim` points at, and acts on it, in one

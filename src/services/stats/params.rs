@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 
 use super::StatsRequest;
 use crate::domain::stats::{period, GroupBy, Period};
+use crate::domain::text::normalize_optional;
 use crate::error::AppError;
 use crate::services::Context;
 
@@ -30,11 +31,9 @@ pub struct StatsParams {
 /// The longest period one request may cover.
 pub const MAX_PERIOD_DAYS: u32 = 3 * 366;
 
+/// A parameter that is given, as a term of the text rule (forbidden characters removed).
 fn given(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
+    normalize_optional(v.as_deref())
 }
 
 impl StatsParams {

@@ -325,7 +325,8 @@ pub async fn act(
             );
             Ok(respond(StatusCode::OK, &page, token))
         }
-        Ok(_) => Ok(back_to_case(&code)),
+        // Back to the case under its canonical code, never the path as typed.
+        Ok(view) => Ok(back_to_case(&view.tracking_code)),
         Err(e) => refused(&state, lang, &staff.0, code, token, Typed::Action(&request), e).await,
     }
 }
@@ -389,7 +390,7 @@ pub async fn publish(
     };
     let token = csrf::issue_for(&req, &state);
     match cases::publish(&state, staff.0.clone(), code.clone(), request.clone()).await {
-        Ok(_) => Ok(back_to_case(&code)),
+        Ok(view) => Ok(back_to_case(&view.tracking_code)),
         Err(e) => refused(&state, lang, &staff.0, code, token, Typed::Publish(&request), e).await,
     }
 }

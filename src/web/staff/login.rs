@@ -64,7 +64,8 @@ pub async fn login(
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     let token = csrf::issue_for(&req, &state);
-    let username = form.username.trim().to_lowercase();
+    // The username is a term of the text rule (domain::text): forbidden characters removed.
+    let username = crate::domain::text::term(&form.username).to_lowercase();
     let again = |status: StatusCode, banner: &str, retry: Option<u64>| {
         let page = LoginPage {
             s: staff_texts(lang),

@@ -5,6 +5,7 @@ use crate::domain::case::Outcome;
 use crate::domain::deadlines::beijing_time;
 use crate::domain::kind::Kind;
 use crate::domain::stats::{period, Count};
+use crate::domain::text::term;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::stats::{self};
@@ -116,7 +117,8 @@ pub async fn cases(
     };
     let query = query_of(&request);
     page.back_href = format!("{PATH}?{query}");
-    let group = form.group.clone();
+    // A group's key is a term of the text rule; empty names the group whose key is empty.
+    let group = form.group.as_deref().map(term);
     let report = stats::report(&state, &staff.0, request.clone())
         .await
         .page(lang)?;

@@ -110,9 +110,10 @@ impl StatsForm {
 pub(super) fn read_request(state: &AppState, form: &StatsForm) -> Result<StatsRequest, AppError> {
     let c = &state.catalog;
     let mut e = FieldErrors::default();
+    // Each filter as the service reads it: a term of the text rule (domain::text).
     let mut check = |field: &str, value: &str, known: &dyn Fn(&str) -> bool, problem: Problem| {
-        let v = value.trim();
-        if !v.is_empty() && !known(v) {
+        let v = crate::domain::text::term(value);
+        if !v.is_empty() && !known(&v) {
             e.add(field, problem);
         }
     };
