@@ -1,11 +1,13 @@
-//! Rate limits with `governor`: keyed per client address for submissions and for status
-//! look-ups (against probing tracking codes). The per-contact daily limit lives in the database
+//! Rate limits with `governor`: keyed per client for submissions and for status look-ups (against
+//! probing tracking codes). A client is an IPv4 address, or an IPv6 /64 network ([`client_key`]):
+//! one IPv6 subscriber is usually given a whole /64, so limiting single IPv6 addresses would let
+//! one person rotate through 2^64 of them. The per-contact daily limit lives in the database
 //! (see [`crate::storage::submissions::take_contact_quota`]) so it holds across instances.
 //!
 //! Keyed limiters remember one entry per client; [`Limits::housekeeping`] forgets idle ones, and a
 //! full table is swept at once, so memory stays bounded under address churn.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -16,10 +18,36 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use crate::config::LimitSettings;
 use crate::error::AppError;
 
+/// Who a per-address limit counts: one IPv4 address, or one IPv6 /64 network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClientKey {
+    V4([u8; 4]),
+    /// The first 64 bits of an IPv6 address (its network prefix).
+    V6Net([u8; 8]),
+}
+
+/// The key a per-address limit counts `ip` under: IPv4 per address; IPv6 per /64; an IPv4-mapped
+/// IPv6 address (`::ffff:a.b.c.d`, as a dual-stack socket reports IPv4 peers) as its IPv4
+/// address.
+pub fn client_key(ip: IpAddr) -> ClientKey {
+    match ip {
+        IpAddr::V4(v4) => ClientKey::V4(v4.octets()),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => ClientKey::V4(v4.octets()),
+            None => ClientKey::V6Net(v6_prefix(v6)),
+        },
+    }
+}
+
+fn v6_prefix(v6: Ipv6Addr) -> [u8; 8] {
+    let o = v6.octets();
+    [o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7]]
+}
+
 pub struct Limits {
-    submit: DefaultKeyedRateLimiter<IpAddr>,
-    track: DefaultKeyedRateLimiter<IpAddr>,
-    login_ip: DefaultKeyedRateLimiter<IpAddr>,
+    submit: DefaultKeyedRateLimiter<ClientKey>,
+    track: DefaultKeyedRateLimiter<ClientKey>,
+    login_ip: DefaultKeyedRateLimiter<ClientKey>,
     login_user: DefaultKeyedRateLimiter<String>,
     kiosk: DefaultKeyedRateLimiter<i64>,
     max_clients: usize,
@@ -47,9 +75,10 @@ impl Limits {
         }
     }
 
-    /// One submission from `client`, or `RateLimited` with the seconds to wait.
+    /// One submission from `client` (counted per [`client_key`]), or `RateLimited` with the
+    /// seconds to wait.
     pub fn check_submit(&self, client: IpAddr) -> Result<(), AppError> {
-        self.check(&self.submit, client)
+        self.check(&self.submit, client_key(client))
     }
 
     /// One submission from the kiosk `kiosk_id`. Kiosks share their hall's address, so they are
@@ -58,14 +87,14 @@ impl Limits {
         self.check(&self.kiosk, kiosk_id)
     }
 
-    /// One status look-up from `client`.
+    /// One status look-up from `client` (counted per [`client_key`]).
     pub fn check_track(&self, client: IpAddr) -> Result<(), AppError> {
-        self.check(&self.track, client)
+        self.check(&self.track, client_key(client))
     }
 
     /// One sign-in attempt from `client` for `username`; both must have attempts left.
     pub fn check_login(&self, client: IpAddr, username: &str) -> Result<(), AppError> {
-        self.check(&self.login_ip, client)?;
+        self.check(&self.login_ip, client_key(client))?;
         self.check(&self.login_user, username.to_lowercase())
     }
 
@@ -171,6 +200,55 @@ mod tests {
         assert!(
             limits.check_login(c, "LI").is_err(),
             "the username is out of attempts, from anywhere"
+        );
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn ipv4_is_keyed_per_address() {
+        assert_eq!(client_key(ip("198.51.100.7")), ClientKey::V4([198, 51, 100, 7]));
+        assert_ne!(client_key(ip("198.51.100.7")), client_key(ip("198.51.100.8")));
+    }
+
+    #[test]
+    fn ipv6_is_keyed_per_64() {
+        let a = client_key(ip("2001:db8:1:2::1"));
+        assert_eq!(a, client_key(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")));
+        assert_eq!(a, client_key(ip("2001:db8:1:2:abcd::9")));
+        assert_eq!(a, ClientKey::V6Net([0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2]));
+        assert_ne!(a, client_key(ip("2001:db8:1:3::1")), "the next /64");
+        assert_ne!(a, client_key(ip("2001:db9:1:2::1")));
+    }
+
+    #[test]
+    fn ipv4_mapped_ipv6_is_its_ipv4_address() {
+        assert_eq!(
+            client_key(ip("::ffff:198.51.100.7")),
+            client_key(ip("198.51.100.7"))
+        );
+        assert_ne!(
+            client_key(ip("::ffff:198.51.100.7")),
+            client_key(ip("::ffff:198.51.100.8"))
+        );
+        // Not mapped: the deprecated IPv4-compatible form is an ordinary IPv6 address.
+        assert!(matches!(client_key(ip("::198.51.100.7")), ClientKey::V6Net(_)));
+        assert!(matches!(client_key(ip("::1")), ClientKey::V6Net(_)));
+    }
+
+    #[test]
+    fn limits_count_a_v6_network_as_one_client() {
+        let limits = Limits::new(&settings());
+        assert!(limits.check_submit(ip("2001:db8::1")).is_ok());
+        assert!(limits.check_submit(ip("2001:db8::2")).is_ok());
+        assert!(limits.check_submit(ip("2001:db8::3")).is_err(), "the same /64");
+        assert!(limits.check_submit(ip("2001:db8:0:1::1")).is_ok(), "another /64");
+        assert!(limits.check_track(ip("::ffff:10.0.0.9")).is_ok());
+        assert!(
+            limits.check_track(ip("10.0.0.9")).is_err(),
+            "mapped and plain IPv4 are one"
         );
     }
 
