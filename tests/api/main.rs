@@ -17,6 +17,7 @@ mod board;
 mod browser;
 mod cli;
 mod handler_web;
+mod hardening;
 mod idempotency;
 mod integrity;
 mod kiosk;
