@@ -62,9 +62,10 @@ impl Limits {
         }
     }
 
-    /// One submission from `client`, or `RateLimited` with the seconds to wait.
+    /// One submission from `client` (counted per [`client_key`]), or `RateLimited` with the
+    /// seconds to wait.
     pub fn check_submit(&self, client: IpAddr) -> Result<(), AppError> {
-        self.check(&self.submit, client)
+        self.check(&self.submit, client_key(client))
     }
 
     /// One submission from the kiosk `kiosk_id`. Kiosks share their hall's address, so they are
@@ -73,9 +74,9 @@ impl Limits {
         self.check(&self.kiosk, kiosk_id)
     }
 
-    /// One status look-up from `client`.
+    /// One status look-up from `client` (counted per [`client_key`]).
     pub fn check_track(&self, client: IpAddr) -> Result<(), AppError> {
-        self.check(&self.track, client)
+        self.check(&self.track, client_key(client))
     }
 
     fn check<K: std::hash::Hash + Eq + Clone>(
@@ -174,6 +175,24 @@ mod tests {
         assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2::"));
         assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
         assert_eq!(key("::ffff:203.0.113.9"), key("203.0.113.9"), "IPv4-mapped");
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn limits_count_a_v6_network_as_one_client() {
+        let limits = Limits::new(&settings());
+        assert!(limits.check_submit(ip("2001:db8::1")).is_ok());
+        assert!(limits.check_submit(ip("2001:db8::2")).is_ok());
+        assert!(limits.check_submit(ip("2001:db8::3")).is_err(), "the same /64");
+        assert!(limits.check_submit(ip("2001:db8:0:1::1")).is_ok(), "another /64");
+        assert!(limits.check_track(ip("::ffff:10.0.0.9")).is_ok());
+        assert!(
+            limits.check_track(ip("10.0.0.9")).is_err(),
+            "mapped and plain IPv4 are one"
+        );
     }
 
     #[test]

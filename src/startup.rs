@@ -7,16 +7,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::error::UrlencodedError;
 use actix_web::middleware::{from_fn, DefaultHeaders};
-use actix_web::{web, App, HttpRequest, HttpServer};
+use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
 use tracing_actix_web::TracingLogger;
 
 use crate::catalog::Catalog;
 use crate::config::Settings;
-use crate::error::AppError;
 use crate::jobs;
 use crate::limits::signin::SignInLimits;
 use crate::limits::Limits;
@@ -28,9 +26,10 @@ use crate::storage::connection::write_transaction;
 use crate::storage::{migrations, reference, Db};
 use crate::vault::Vault;
 use crate::web::api as web_api;
+use crate::web::bad_request;
 use crate::web::kiosk as web_kiosk;
-use crate::web::lang::{negotiate, remember_choice};
-use crate::web::pages::{self, PageError};
+use crate::web::lang::remember_choice;
+use crate::web::pages;
 use crate::web::telemetry::{request_id_header, PrivateRootSpan};
 use crate::web::AppState;
 use crate::web::{citizen, staff};
@@ -124,13 +123,15 @@ impl Application {
                 .app_data(
                     web::JsonConfig::default()
                         .limit(max_body)
-                        .error_handler(web_api::citizen::json_error),
+                        .error_handler(bad_request::json_error),
                 )
                 .app_data(
                     web::FormConfig::default()
                         .limit(max_body)
-                        .error_handler(form_error),
+                        .error_handler(bad_request::form_error),
                 )
+                .app_data(web::QueryConfig::default().error_handler(bad_request::query_error))
+                .app_data(web::PathConfig::default().error_handler(bad_request::path_error))
                 .wrap(from_fn(remember_choice))
                 .wrap(security_headers())
                 .wrap(from_fn(request_id_header))
@@ -228,15 +229,6 @@ fn security_headers() -> DefaultHeaders {
         .add(("X-Frame-Options", "DENY"))
 }
 
-fn form_error(err: UrlencodedError, req: &HttpRequest) -> actix_web::Error {
-    let error = match err {
-        UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge,
-        UrlencodedError::ContentType => AppError::UnsupportedMediaType,
-        other => AppError::Malformed(other.to_string()),
-    };
-    PageError::new(error, negotiate(req)).into()
-}
-
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(pages::home))
         .route("/static/site.css", web::get().to(pages::stylesheet))
@@ -292,7 +284,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/catalog", web::get().to(web_api::citizen::catalog))
                 .route("/board", web::get().to(web_api::board::board))
                 .route("/board/answers", web::get().to(web_api::board::answers))
-                .route("/events/{id}/stats", web::get().to(staff::events::stats))
+                .route("/events/{public_id}/stats", web::get().to(staff::events::stats))
                 .route(
                     "/submissions",
                     web::post().to(web_api::citizen::create_submission),

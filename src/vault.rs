@@ -1,5 +1,6 @@
 //! Secrets at rest: reporter identity sealed with XChaCha20-Poly1305, a keyed blind index (HMAC)
-//! for contact look-ups, and HMAC tokens for CSRF and short-lived cookies.
+//! for contact look-ups, HMAC tokens for CSRF and short-lived cookies, and the short keyed tag a
+//! case is named by in logs ([`Vault::case_tag`]) so tracking codes never reach them.
 //!
 //! One 32-byte data key (`MINSHENG__SECURITY__DATA_KEY`, 64 hex characters) is expanded with HKDF
 //! into a separate key per purpose. In development a key is generated under the data directory on
@@ -28,7 +29,12 @@ pub struct Vault {
     aead: XChaCha20Poly1305,
     blind_index_key: [u8; 32],
     token_key: [u8; 32],
+    log_tag_key: [u8; 32],
 }
+
+/// Hex characters in a case's log tag: 40 bits, enough to join a case's lines among millions of
+/// cases without being a way back to its code.
+pub const CASE_TAG_LEN: usize = 10;
 
 #[derive(Debug, thiserror::Error)]
 #[error("sealed data could not be opened (wrong key or tampered)")]
@@ -60,14 +66,17 @@ impl Vault {
         let mut aead_key = [0u8; 32];
         let mut blind_index_key = [0u8; 32];
         let mut token_key = [0u8; 32];
+        let mut log_tag_key = [0u8; 32];
         hk.expand(b"reporter-identity", &mut aead_key)
             .and_then(|_| hk.expand(b"contact-blind-index", &mut blind_index_key))
             .and_then(|_| hk.expand(b"web-tokens", &mut token_key))
+            .and_then(|_| hk.expand(b"log-case-tags", &mut log_tag_key))
             .map_err(|_| anyhow::anyhow!("key expansion failed"))?;
         Ok(Vault {
             aead: XChaCha20Poly1305::new(&aead_key.into()),
             blind_index_key,
             token_key,
+            log_tag_key,
         })
     }
 
@@ -118,6 +127,21 @@ impl Vault {
         let mut mac = hmac(&self.blind_index_key);
         mac.update(contact.to_lowercase().as_bytes());
         hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// What a case is called in logs instead of its tracking code: the first
+    /// [`CASE_TAG_LEN`] hex characters of an HMAC of the code (as printed, so `ms-7k3q…` and
+    /// `MS-7K3Q…` tag alike). The same in every line about the case, so lines still join; without
+    /// the data key it leads nowhere.
+    pub fn case_tag(&self, code: &str) -> String {
+        let canonical = crate::domain::TrackingCode::parse(code)
+            .map(|c| c.display())
+            .unwrap_or_else(|| code.trim().to_owned());
+        let mut mac = hmac(&self.log_tag_key);
+        mac.update(canonical.as_bytes());
+        let mut tag = hex::encode(mac.finalize().into_bytes());
+        tag.truncate(CASE_TAG_LEN);
+        tag
     }
 
     /// A MAC over `purpose` and `value`, for CSRF tokens and the like.
@@ -211,6 +235,21 @@ mod tests {
         assert_ne!(v.blind_index("a@example.com"), v.blind_index("b@example.com"));
         let other = Vault::from_hex(&"22".repeat(32)).unwrap();
         assert_ne!(v.blind_index("a@example.com"), other.blind_index("a@example.com"));
+    }
+
+    #[test]
+    fn case_tags_are_short_stable_and_keyed() {
+        let v = vault();
+        let code = "MS-7K3Q-9F2D-XW4P";
+        let tag = v.case_tag(code);
+        assert_eq!(tag.len(), CASE_TAG_LEN);
+        assert!(tag.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(tag, v.case_tag(code), "the same in every line");
+        assert_eq!(tag, v.case_tag("ms-7k3q-9f2d-xw4p"), "however it was typed");
+        assert_ne!(tag, v.case_tag("MS-7K3Q-9F2D-XW4Q"));
+        assert!(!tag.contains("7K3Q") && !code.to_lowercase().contains(&tag));
+        let other = Vault::from_hex(&"22".repeat(32)).unwrap();
+        assert_ne!(tag, other.case_tag(code), "keyed");
     }
 
     #[test]

@@ -59,8 +59,15 @@ pub(super) async fn run(settings: &Settings, cmd: EventCommand) -> anyhow::Resul
             }
             for s in stats {
                 println!(
-                    "{}\t{}\t{}\t{}\tvisitors {}\tsubmissions {}\tanswered {}",
-                    s.id, s.host_unit, s.title, s.starts_at, s.visitors, s.submissions, s.answered
+                    "{}\t{}\t{}\t{}\t{}\tvisitors {}\tsubmissions {}\tanswered {}",
+                    s.id,
+                    s.public_id,
+                    s.host_unit,
+                    s.title,
+                    s.starts_at,
+                    s.visitors,
+                    s.submissions,
+                    s.answered
                 );
             }
         }

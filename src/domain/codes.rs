@@ -143,6 +143,25 @@ pub fn device_secret() -> String {
     random_symbols(32, 52)
 }
 
+/// An open-day event's public id: 24 lowercase hex characters, 96 random bits. Public URLs carry
+/// it instead of the sequential row id, so events cannot be walked.
+#[allow(
+    clippy::expect_used,
+    reason = "without the OS's random source no id can be unguessable: stop rather than make a guessable one"
+)]
+pub fn event_public_id() -> String {
+    let mut buf = [0u8; 12];
+    OsRng
+        .try_fill_bytes(&mut buf)
+        .expect("the operating system's random source is available");
+    hex::encode(buf)
+}
+
+/// Whether `text` has the shape of an [`event_public_id`] (checked before any look-up).
+pub fn is_event_public_id(text: &str) -> bool {
+    text.len() == 24 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 pub fn secret_digest(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.trim().as_bytes()))
 }
@@ -158,6 +177,16 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn event_public_ids_are_random_hex() {
+        let ids: HashSet<String> = (0..1000).map(|_| event_public_id()).collect();
+        assert_eq!(ids.len(), 1000);
+        assert!(ids.iter().all(|id| is_event_public_id(id)));
+        assert!(!is_event_public_id("12"));
+        assert!(!is_event_public_id("ABCDEF0123456789abcdef01"), "lower case only");
+        assert!(!is_event_public_id("zzzzzzzzzzzzzzzzzzzzzzzz"));
+    }
 
     #[test]
     fn generated_codes_have_the_documented_shape() {

@@ -15,11 +15,16 @@ pub enum Problem {
         max: usize,
     },
     ControlCharacters,
-    /// Bidirectional controls or zero-width characters (see [`crate::domain::text`]).
+    /// Bidirectional controls, zero-width characters or a soft hyphen (see
+    /// [`crate::domain::text`]).
     InvisibleCharacters,
     /// A line break in a field of one line.
     LineBreak,
     InvalidEmail,
+    /// An e-mail domain without a dot, or `localhost`: not an address mail can reach.
+    EmailDomainIncomplete,
+    /// An e-mail domain written as an IP address (`user@[1.2.3.4]`, `user@1.2.3.4`).
+    EmailIpLiteral,
     InvalidPhone,
     InvalidIdNumber,
     UnknownKind,
@@ -74,6 +79,16 @@ impl Problem {
             (InvalidEmail, Lang::En) => {
                 "This is not a valid e-mail address, e.g. name@example.com.".into()
             }
+            (EmailDomainIncomplete, Lang::Zh) => {
+                "邮箱地址的域名不完整，@ 后面应类似 example.com。".into()
+            }
+            (EmailDomainIncomplete, Lang::En) => {
+                "The part after @ is not a complete domain; it should look like example.com.".into()
+            }
+            (EmailIpLiteral, Lang::Zh) => "邮箱地址 @ 后面应是域名，不能是 IP 地址。".into(),
+            (EmailIpLiteral, Lang::En) => {
+                "The part after @ must be a domain name, not an IP address.".into()
+            }
             (InvalidPhone, Lang::Zh) => {
                 "请填写11位手机号，或带区号的固定电话，例如 0538-1234567。".into()
             }
@@ -116,8 +131,9 @@ impl Problem {
             (UnknownOutcome, Lang::En) => {
                 "The outcome must be substantiated, partly, unsubstantiated or unresolvable.".into()
             }
-            (UnknownCase, Lang::Zh) => "找不到该案件。".into(),
-            (UnknownCase, Lang::En) => "No such case.".into(),
+            // The same words for a code that does not exist and a case out of the actor's reach.
+            (UnknownCase, Lang::Zh) => "找不到可以并入的案件，请核对编号。".into(),
+            (UnknownCase, Lang::En) => "There is no case you can merge into with this code.".into(),
             (InvalidDeadline, Lang::Zh) => "期限格式应为 YYYY-MM-DD。".into(),
             (InvalidDeadline, Lang::En) => "A deadline is written YYYY-MM-DD.".into(),
             (EndsBeforeStart, Lang::Zh) => "结束时间应晚于开始时间。".into(),

@@ -7,6 +7,7 @@ use diesel::Connection;
 use sha2::{Digest, Sha256};
 
 use super::context::Context;
+use crate::domain::contact::{contact_index_form, contact_quota_form};
 use crate::domain::deadlines::beijing_day;
 use crate::domain::stats;
 use crate::domain::{AccessKey, NewSubmission, State, TrackingCode};
@@ -127,7 +128,10 @@ pub async fn submit_once(
 ) -> Result<Receipt, AppError> {
     let now = state.clock.now();
     let (day, seconds_left_today) = beijing_day(now);
-    let contact_index = cmd.reporter.contact().map(|c| state.vault.blind_index(c));
+    // The blind index keeps an e-mail's `+tag`; the daily quota does not (see domain::contact).
+    let contact = cmd.reporter.contact();
+    let contact_index = contact.map(|c| state.vault.blind_index(&contact_index_form(c)));
+    let quota_index = contact.map(|c| state.vault.blind_index(&contact_quota_form(c)));
     let identity = if cmd.reporter.is_empty() {
         None
     } else {
@@ -150,7 +154,7 @@ pub async fn submit_once(
             .map(|plain| state.vault.seal(plain, code_text.as_bytes()));
         let cmd = cmd.clone();
         let day = day.clone();
-        let contact_index = contact_index.clone();
+        let (contact_index, quota_index) = (contact_index.clone(), quota_index.clone());
         let router = state.router.clone();
         let (catalog, vault) = (state.catalog.clone(), state.vault.clone());
         let stored = state
@@ -173,7 +177,7 @@ pub async fn submit_once(
                             };
                         }
                     }
-                    if let Some(index) = &contact_index {
+                    if let Some(index) = &quota_index {
                         if !submissions::take_contact_quota(conn, index, &day, limit)? {
                             return Err(AppError::RateLimited {
                                 retry_after_secs: seconds_left_today,
@@ -303,12 +307,13 @@ pub async fn submit_once(
             })
             .await?;
         match stored {
-            Some(Stored::New(state)) => {
-                tracing::info!(case = %code, state = %state, "submission stored");
+            Some(Stored::New(new_state)) => {
+                let case = state.vault.case_tag(&code.display());
+                tracing::info!(case = %case, state = %new_state, "submission stored");
                 return Ok(Receipt {
                     tracking_code: code,
                     access_key: key,
-                    state,
+                    state: new_state,
                     has_email,
                     replayed: false,
                 });
@@ -348,7 +353,7 @@ fn replayed(state: &Context, sealed: &[u8], idem: &Idempotency) -> Result<Receip
     let broken = || AppError::Internal(anyhow::anyhow!("a stored idempotent answer does not open"));
     let plain = state.vault.open(sealed, &idem.context()).map_err(|_| broken())?;
     let a: StoredAnswer = serde_json::from_slice(&plain).map_err(|_| broken())?;
-    tracing::info!(case = %a.tracking_code, "idempotent retry answered again");
+    tracing::info!(case = %state.vault.case_tag(&a.tracking_code), "idempotent retry answered again");
     Ok(Receipt {
         tracking_code: TrackingCode::parse(&a.tracking_code).ok_or_else(broken)?,
         access_key: AccessKey::parse(&a.access_key).ok_or_else(broken)?,

@@ -7,7 +7,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::domain::codes::{device_secret, secret_digest, EnrolmentCode};
+use crate::domain::codes::{
+    device_secret, event_public_id, is_event_public_id, secret_digest, EnrolmentCode,
+};
 use crate::domain::text::{term, FreeText, Shape};
 use crate::domain::State;
 use crate::domain::{FieldErrors, Problem};
@@ -57,10 +59,12 @@ pub async fn add_event(db: &Db, catalog: &Catalog, input: &EventInput) -> Result
         input.starts_at.unwrap_or_default().naive_utc(),
         input.ends_at.unwrap_or_default().naive_utc(),
     );
+    let public_id = event_public_id();
     db.write(move |conn| -> Result<_, AppError> {
         Ok(events::insert(
             conn,
             &NewEvent {
+                public_id: &public_id,
                 host_unit: &host,
                 title: &title,
                 place: &place,
@@ -172,7 +176,11 @@ pub async fn add_visitors(db: &Db, event_id: i64, n: i32) -> Result<(), AppError
 /// What an event collected.
 #[derive(Debug, Clone, Serialize)]
 pub struct EventStats {
+    /// The row id, for staff pages behind sign-in; never in the public JSON.
+    #[serde(skip)]
     pub id: i64,
+    /// The id the public URL `/api/v1/events/{public_id}/stats` carries.
+    pub public_id: String,
     pub title: String,
     pub place: String,
     pub host_unit: String,
@@ -193,17 +201,42 @@ fn utc(at: NaiveDateTime) -> DateTime<Utc> {
     at.and_utc()
 }
 
+/// An event's figures by its row id (staff pages, the CLI).
 pub async fn stats(db: &Db, event_id: i64) -> Result<EventStats, AppError> {
-    let (event, tallies, kiosks) = db
+    let found = db
         .read(move |conn| -> Result<_, AppError> {
             let event = events::find(conn, event_id)?.ok_or(AppError::NotFound)?;
-            Ok((
-                event,
-                events::tallies(conn, event_id)?,
-                events::kiosks_of(conn, event_id)?,
-            ))
+            figures_of(conn, event)
         })
         .await?;
+    Ok(summarise(found))
+}
+
+/// An event's figures by its public id (the public API). Anything not shaped like one is
+/// `NotFound` without a look-up; a row id is never accepted here.
+pub async fn public_stats(db: &Db, public_id: &str) -> Result<EventStats, AppError> {
+    if !is_event_public_id(public_id) {
+        return Err(AppError::NotFound);
+    }
+    let public_id = public_id.to_owned();
+    let found = db
+        .read(move |conn| -> Result<_, AppError> {
+            let event = events::find_public(conn, &public_id)?.ok_or(AppError::NotFound)?;
+            figures_of(conn, event)
+        })
+        .await?;
+    Ok(summarise(found))
+}
+
+type Figures = (EventRow, Vec<(String, String, String, i64)>, Vec<KioskRow>);
+
+fn figures_of(conn: &mut crate::storage::DbConn, event: EventRow) -> Result<Figures, AppError> {
+    let tallies = events::tallies(conn, event.id)?;
+    let kiosks = events::kiosks_of(conn, event.id)?;
+    Ok((event, tallies, kiosks))
+}
+
+fn summarise((event, tallies, kiosks): Figures) -> EventStats {
     let mut by_kind = BTreeMap::new();
     let mut by_category = BTreeMap::new();
     let (mut total, mut answered) = (0, 0);
@@ -215,8 +248,9 @@ pub async fn stats(db: &Db, event_id: i64) -> Result<EventStats, AppError> {
             answered += n;
         }
     }
-    Ok(EventStats {
+    EventStats {
         id: event.id,
+        public_id: event.public_id,
         title: event.title,
         place: event.place,
         host_unit: event.host_unit,
@@ -232,7 +266,7 @@ pub async fn stats(db: &Db, event_id: i64) -> Result<EventStats, AppError> {
             .iter()
             .filter(|k| k.enrolled_at.is_some() && !k.revoked)
             .count(),
-    })
+    }
 }
 
 pub async fn kiosks_of(db: &Db, event_id: i64) -> Result<Vec<KioskRow>, AppError> {

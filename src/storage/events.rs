@@ -17,9 +17,12 @@ pub struct EventRow {
     pub ends_at: NaiveDateTime,
     pub visitors: i32,
     pub created_at: NaiveDateTime,
+    /// The id public URLs carry; `id` is for staff pages and the CLI only.
+    pub public_id: String,
 }
 
 pub struct NewEvent<'a> {
+    pub public_id: &'a str,
     pub host_unit: &'a str,
     pub title: &'a str,
     pub place: &'a str,
@@ -39,17 +42,23 @@ pub fn insert(conn: &mut DbConn, e: &NewEvent<'_>) -> QueryResult<i64> {
             events::ends_at.eq(e.ends_at),
             events::visitors.eq(0),
             events::created_at.eq(e.at),
+            events::public_id.eq(e.public_id),
         ))
         .execute(conn)?;
-    // No RETURNING on the portable connection: read the id back by what was just written (the
-    // creation time has microseconds, so another admin's event at the same moment is not taken).
+    // No RETURNING on the portable connection: read the id back by the unique public id.
     events::table
-        .filter(events::host_unit.eq(e.host_unit))
-        .filter(events::title.eq(e.title))
-        .filter(events::created_at.eq(e.at))
+        .filter(events::public_id.eq(e.public_id))
         .select(events::id)
-        .order(events::id.desc())
         .first(conn)
+}
+
+/// The event a public URL names.
+pub fn find_public(conn: &mut DbConn, public_id: &str) -> QueryResult<Option<EventRow>> {
+    events::table
+        .filter(events::public_id.eq(public_id))
+        .select(EventRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<EventRow>> {

@@ -216,6 +216,8 @@ diesel::table! {
         ends_at -> Timestamp,
         visitors -> Integer,
         created_at -> Timestamp,
+        /// Unguessable; the only id public URLs carry (nullable in SQLite's DDL, always set).
+        public_id -> Text,
     }
 }
 

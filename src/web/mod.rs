@@ -4,6 +4,7 @@
 //! and the JSON [`api`]. Handlers are thin: parse, call one service, render.
 
 pub mod api;
+pub mod bad_request;
 pub mod charts;
 pub mod citizen;
 pub mod client;

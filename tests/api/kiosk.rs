@@ -398,9 +398,11 @@ async fn figures_per_event(backend: Backend) {
     let resolve = json!({"action": "resolve", "outcome": "substantiated", "result": "已在大厅增设饮水机和十把座椅，感谢建议。"});
     assert_eq!(app.staff_act(&handler, &code, resolve).await.status(), 200);
 
+    // The public figures are at the event's unguessable public id, never its row id.
+    let public_id = service::stats(&app.state.db, event).await.unwrap().public_id;
     let stats: Value = app
         .client
-        .get(app.url(&format!("/api/v1/events/{event}/stats")))
+        .get(app.url(&format!("/api/v1/events/{public_id}/stats")))
         .send()
         .await
         .unwrap()
@@ -413,9 +415,11 @@ async fn figures_per_event(backend: Backend) {
     assert_eq!(stats["by_category"], json!({"service_attitude": 2}));
     assert_eq!(stats["answered"], 1);
     assert_eq!(stats["kiosks_active"], 1);
+    assert_eq!(stats["public_id"], public_id.as_str());
+    assert!(stats.get("id").is_none(), "the row id is not published");
     let missing = app
         .client
-        .get(app.url("/api/v1/events/999999/stats"))
+        .get(app.url(&format!("/api/v1/events/{event}/stats")))
         .send()
         .await
         .unwrap();

@@ -18,6 +18,7 @@ mod browser;
 mod cli;
 mod fuzz;
 mod handler_web;
+mod hardening;
 mod idempotency;
 mod integrity;
 mod kiosk;

@@ -487,8 +487,10 @@ impl Sim {
         let token = self.token(role, unit).await;
         let resp = self.app.staff_act(&token, code, body.clone()).await;
         let status = resp.status().as_u16();
+        // A merge into a case that has since left the actor's reach answers as no such case (422).
+        let out_of_reach = status == 422 && body["action"] == "merge";
         assert!(
-            status == 200 || status == 409,
+            status == 200 || status == 409 || out_of_reach,
             "{code}: {body} by {role:?} of {unit} → {status}: {}",
             resp.text().await.unwrap_or_default()
         );

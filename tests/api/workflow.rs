@@ -369,9 +369,11 @@ impl Sim {
                     &[409]
                 }
             }
-            // Decline may find no office free of the report's conflict; merge may find the other
-            // case closed, out of reach, or with a unit the report must not reach.
-            Action::Decline | Action::Merge => &[200, 409],
+            // Decline may find no office free of the report's conflict.
+            Action::Decline => &[200, 409],
+            // Merge may find the other case closed or with a unit the report must not reach
+            // (409), or out of the actor's reach, which answers as no such case does (422).
+            Action::Merge => &[200, 409, 422],
             _ => &[200],
         }
     }

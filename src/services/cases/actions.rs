@@ -165,7 +165,7 @@ fn validate(action: Action, req: &ActionRequest, max_extension_days: u32) -> Res
 }
 
 /// Performs an action on a case and returns the case as it is afterwards.
-#[tracing::instrument(skip_all, fields(case = %code, action = tracing::field::Empty))]
+#[tracing::instrument(skip_all, fields(case = %state.vault.case_tag(&code), action = tracing::field::Empty))]
 pub async fn act(
     state: &Context,
     staff: Staff,
@@ -341,20 +341,21 @@ fn perform(
             note_en = format!("Handled: {new_unit}");
         }
         (Action::Merge, Input::Into(into)) => {
-            // Only "no such case" is the citizen's input at fault; a database error stays one.
-            let other = load(conn, &into).map_err(|e| match e {
-                AppError::NotFound => {
-                    let mut e = FieldErrors::default();
-                    e.add("into", Problem::UnknownCase);
-                    AppError::Invalid(e)
-                }
-                other => other,
-            })?;
+            // A code that does not exist and a case out of the actor's reach get the same answer,
+            // decided after the same single look-up: no oracle for which codes exist. Only then
+            // may the other case's state or holder be spoken of.
+            let unknown = || {
+                let mut e = FieldErrors::default();
+                e.add("into", Problem::UnknownCase);
+                AppError::Invalid(e)
+            };
+            let other = match load(conn, &into) {
+                Ok(other) if reach(dir, &ctx.staff, &other) != Reach::Outside => other,
+                Ok(_) | Err(AppError::NotFound) => return Err(unknown()),
+                Err(other) => return Err(other),
+            };
             if other.id == row.id || other.state == State::Merged {
                 return Err(AppError::Conflict("cannot merge into this case"));
-            }
-            if reach(dir, &ctx.staff, &other) == Reach::Outside {
-                return Err(AppError::Conflict("the other case is out of reach"));
             }
             // The case is handled where the other one is: that unit must be allowed to hold it.
             let lead = other.assigned_unit.as_deref().or(other.dispatch_unit.as_deref());

@@ -46,7 +46,7 @@ fn texts(req: &PublishRequest) -> Result<(PublicSummary, PublicAnswer), AppError
 /// Publishes (or, published already, replaces the texts of) a case's question and answer.
 /// Outside the caller's reach: `NotFound`; no consent, a report, or no answer in force:
 /// `Conflict`; a missing or too long text: `Invalid` with the field.
-#[tracing::instrument(skip_all, fields(case = %code))]
+#[tracing::instrument(skip_all, fields(case = %state.vault.case_tag(&code)))]
 pub async fn publish(
     state: &Context,
     staff: Staff,

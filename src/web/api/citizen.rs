@@ -3,7 +3,7 @@
 //! language; bad input is always a 4xx.
 
 use actix_web::http::header;
-use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -16,23 +16,6 @@ use crate::web::client::ClientIp;
 use crate::web::error::{ApiError, ErrorIn};
 use crate::web::lang::negotiate;
 use crate::web::AppState;
-
-/// Maps the JSON extractor's failures to our error classes (400, 413, 415).
-pub fn json_error(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
-    let error = match &err {
-        JsonPayloadError::ContentType => AppError::UnsupportedMediaType,
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            AppError::PayloadTooLarge
-        }
-        JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => AppError::PayloadTooLarge,
-        _ => AppError::Malformed(err.to_string()),
-    };
-    ApiError {
-        error,
-        lang: negotiate(req),
-    }
-    .into()
-}
 
 #[derive(Serialize)]
 struct CodeName<'a> {

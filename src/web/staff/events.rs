@@ -1,6 +1,7 @@
 //! `/handler/events`: open days and their kiosks for admins (add an event, add a kiosk and see its
 //! enrolment code once, revoke one), visitor counts for the host unit's staff, and the figures per
-//! event — also as JSON at `GET /api/v1/events/{id}/stats`.
+//! event — also as JSON at `GET /api/v1/events/{public_id}/stats` (an unguessable id; the staff
+//! pages behind sign-in keep the row id).
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -248,13 +249,14 @@ pub async fn visitors(
     Ok(see_events())
 }
 
-/// `GET /api/v1/events/{id}/stats`: what an event collected, for anyone (figures only).
+/// `GET /api/v1/events/{public_id}/stats`: what an event collected, for anyone (figures only).
+/// The URL carries the event's unguessable public id, never its row id.
 pub async fn stats(
     state: web::Data<AppState>,
     lang: Lang,
-    path: web::Path<i64>,
+    path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let stats = service::stats(&state.db, path.into_inner())
+    let stats = service::public_stats(&state.db, &path.into_inner())
         .await
         .map_err(|error| ApiError { error, lang })?;
     Ok(HttpResponse::Ok().json(stats))
