@@ -57,11 +57,11 @@ fn days_between(sql: &mut Sql, period: Period) {
         .bind(Value::Int(period.to));
 }
 
+/// Concluded cases per outcome code (`""` for none).
+pub type Outcomes = BTreeMap<String, i64>;
+
 /// The counts and outcomes of every group with cases received in the period.
-pub fn case_figures(
-    conn: &mut DbConn,
-    q: &StatsQuery,
-) -> QueryResult<BTreeMap<String, (Figures, BTreeMap<String, i64>)>> {
+pub fn case_figures(conn: &mut DbConn, q: &StatsQuery) -> QueryResult<BTreeMap<String, (Figures, Outcomes)>> {
     let g = group_column(q);
     let (unit, kind) = if g == "kind" {
         ("''", "kind")
