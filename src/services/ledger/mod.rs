@@ -445,8 +445,7 @@ pub fn summary(conn: &mut DbConn, catalog: &Catalog, q: &StatsQuery) -> Result<V
         group_by: GroupBy::Category,
         ..q.clone()
     };
-    let mut figures = stats_store::figures(conn, &by_category)?;
-    let mut outcomes = stats_store::outcomes(conn, &by_category)?;
+    let (mut figures, mut outcomes) = stats_store::figures_and_outcomes(conn, &by_category)?;
     let mut total = SummaryLine {
         code: String::new(),
         name: "合计 Total".to_owned(),

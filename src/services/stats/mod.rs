@@ -182,11 +182,8 @@ pub async fn report(ctx: &Context, staff: &Staff, req: StatsRequest) -> Result<R
     let (by_group, outcomes, weeks) = ctx
         .db
         .read(move |conn| -> Result<_, AppError> {
-            Ok((
-                store::figures(conn, &q)?,
-                store::outcomes(conn, &q)?,
-                store::weekly(conn, &q)?,
-            ))
+            let (figures, outcomes) = store::figures_and_outcomes(conn, &q)?;
+            Ok((figures, outcomes, store::weekly(conn, &q)?))
         })
         .await?;
     let mut total = Figures::default();

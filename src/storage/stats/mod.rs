@@ -187,9 +187,23 @@ struct GroupDays {
 /// received in the period for the case-attributed counts and one per day figure. The
 /// event-attributed counts always come from the timeline events.
 pub fn figures(conn: &mut DbConn, q: &StatsQuery) -> QueryResult<BTreeMap<String, Figures>> {
+    Ok(figures_and_outcomes(conn, q)?.0)
+}
+
+/// Every figure of every group ([`figures`]) and the concluded cases per outcome ([`outcomes`]),
+/// reading the rollup once where it serves.
+#[allow(clippy::type_complexity)]
+pub fn figures_and_outcomes(
+    conn: &mut DbConn,
+    q: &StatsQuery,
+) -> QueryResult<(BTreeMap<String, Figures>, BTreeMap<String, from_rollup::Outcomes>)> {
     let mut out: BTreeMap<String, Figures> = BTreeMap::new();
+    let mut by_outcome = BTreeMap::new();
     if from_rollup::serves(q) {
-        for (g, (figures, _)) in from_rollup::case_figures(conn, q)? {
+        for (g, (figures, outcomes)) in from_rollup::case_figures(conn, q)? {
+            if !outcomes.is_empty() {
+                by_outcome.insert(g.clone(), outcomes);
+            }
             out.insert(g, figures);
         }
         for (g, n) in from_rollup::overdue_now(conn, q)? {
@@ -212,13 +226,14 @@ pub fn figures(conn: &mut DbConn, q: &StatsQuery) -> QueryResult<BTreeMap<String
             }
         }
         case_days(conn, q, &mut out)?;
+        by_outcome = outcomes(conn, q)?;
     }
     for row in event_rows(conn, q)? {
         if let Some(c) = Count::from_code(&row.figure) {
             out.entry(row.g).or_default().set(c, row.n);
         }
     }
-    Ok(out)
+    Ok((out, by_outcome))
 }
 
 /// Adds the day figures of the cases received in the period, read from the cases.
