@@ -216,7 +216,10 @@ where
 pub fn is_unavailable(error: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind, Error};
     match error {
-        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
         Error::DatabaseError(_, info) => {
             let m = info.message();
             m.contains("database is locked") || m.contains("database is busy")

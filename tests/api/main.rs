@@ -22,6 +22,7 @@ mod integrity;
 mod kiosk;
 mod ledger;
 mod mail;
+mod outage;
 mod rate_limits;
 mod rating;
 mod routing;
