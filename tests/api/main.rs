@@ -16,6 +16,7 @@ mod api_submissions;
 mod board;
 mod browser;
 mod cli;
+mod crash;
 mod handler_web;
 mod idempotency;
 mod integrity;
