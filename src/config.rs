@@ -59,7 +59,12 @@ pub struct ServerSettings {
 pub struct DatabaseSettings {
     pub url: String,
     pub pool_size: u32,
+    /// Establishing a connection (PostgreSQL `connect_timeout`, `tcp_user_timeout`) and SQLite's
+    /// busy timeout, in milliseconds.
     pub timeout_ms: u64,
+    /// How long a request waits for a pooled connection before it is answered 503, in
+    /// milliseconds.
+    pub acquire_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -34,6 +34,10 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("database unavailable")]
     Unavailable(#[source] anyhow::Error),
+    /// The connection broke as the work was committed: it may or may not be stored. The same
+    /// request again (with its idempotency key) finds out without making a second one.
+    #[error("commit outcome unknown")]
+    CommitUnknown(#[source] anyhow::Error),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -43,6 +47,7 @@ impl From<crate::storage::StorageError> for AppError {
         use crate::storage::StorageError;
         match e {
             StorageError::Unavailable(e) => AppError::Unavailable(e),
+            StorageError::CommitUnknown(e) => AppError::CommitUnknown(e),
             StorageError::Query(q) => q.into(),
             StorageError::Task(t) => AppError::Internal(anyhow::anyhow!("database task failed: {t}")),
         }
@@ -78,6 +83,7 @@ impl AppError {
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Unavailable(_) => "unavailable",
+            AppError::CommitUnknown(_) => "commit_unknown",
             AppError::Internal(_) => "internal_error",
         }
     }
@@ -117,6 +123,10 @@ impl AppError {
                 "服务暂时繁忙，您的内容没有保存，请稍后再试。",
                 "The service is busy; nothing was saved. Please try again shortly.",
             ),
+            AppError::CommitUnknown(_) => lang.pick(
+                "保存时与数据库的连接中断，无法确定您的内容是否已经保存。请原样再次提交同一份表单（API：同一个 Idempotency-Key），不会重复登记。",
+                "The connection to the database broke while saving, so we cannot tell whether your submission was stored. Please send the same form again, unchanged (API: with the same Idempotency-Key); it will not be recorded twice.",
+            ),
             AppError::Internal(_) => lang.pick(
                 "服务出现问题，您的内容没有保存，请稍后再试。",
                 "Something went wrong; nothing was saved. Please try again later.",
@@ -127,7 +137,7 @@ impl AppError {
     /// Logs server-side failures with their cause chain (never personal data).
     pub fn log(&self) {
         match self {
-            AppError::Internal(e) | AppError::Unavailable(e) => {
+            AppError::Internal(e) | AppError::Unavailable(e) | AppError::CommitUnknown(e) => {
                 tracing::error!(
                     error.kind = self.code(),
                     error.cause = format!("{e:#}"),
@@ -143,6 +153,7 @@ impl AppError {
         match self {
             AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
             AppError::Unavailable(_) => Some(5),
+            AppError::CommitUnknown(_) => Some(1),
             _ => None,
         }
     }

@@ -8,6 +8,10 @@ pub enum StorageError {
     /// client may retry shortly.
     #[error("database unavailable: {0:#}")]
     Unavailable(anyhow::Error),
+    /// COMMIT was sent but its answer never came (or was an error): the writes may or may not
+    /// be stored. Not "nothing was saved": an idempotent retry finds out.
+    #[error("commit outcome unknown: {0:#}")]
+    CommitUnknown(anyhow::Error),
     /// A statement failed.
     #[error("query failed: {0}")]
     Query(#[source] diesel::result::Error),

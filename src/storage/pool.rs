@@ -2,6 +2,11 @@
 //! connection on a blocking thread; [`Db::write`] runs a closure that writes. On PostgreSQL a write
 //! is a pooled connection too; on SQLite it goes to the single writer ([`super::writer`]), which
 //! commits waiting writes together. Every SQLite connection gets the durability pragmas.
+//!
+//! An outage is answered fast: a request waits at most `database.acquire_ms` for a connection
+//! (then 503), a pooled connection is tested as it is checked out (a dead one is dropped, never
+//! handed out), and while the database is away the pool retries connecting at most every
+//! `acquire_ms / 2`, so it is back within about that once the database is.
 
 use std::path::Path;
 use std::time::Duration;
@@ -9,7 +14,7 @@ use std::time::Duration;
 use anyhow::Context;
 use diesel::r2d2::{Pool, PooledConnection};
 
-use super::connection::{write_transaction, Manager};
+use super::connection::{write_transaction_outcome, Manager, Unfinished};
 use super::error::StorageError;
 use super::writer::Writer;
 use super::{BackendKind, DbConn};
@@ -48,9 +53,12 @@ impl Db {
             }
             BackendKind::Postgres => None,
         };
+        // r2d2 waits `connection_timeout` for a connection and, while connecting fails, retries
+        // after 200 ms, doubling up to half of it.
         let pool = Pool::builder()
             .max_size(settings.pool_size_or_default())
-            .connection_timeout(Duration::from_millis(settings.timeout_ms.max(1)))
+            .connection_timeout(Duration::from_millis(settings.acquire_ms.max(1)))
+            .test_on_check_out(true)
             .build(manager)
             .context("connecting to the database")?;
         Ok(Db {
@@ -99,20 +107,37 @@ impl Db {
             }),
             None => {
                 let db = self.clone();
-                run_blocking(move || write_transaction(&mut *db.get()?, f)).await
+                run_blocking(move || {
+                    write_transaction_outcome(&mut *db.get()?, f).map_err(|e| match e {
+                        Unfinished::RolledBack(e) => e,
+                        Unfinished::CommitUnknown(e) => StorageError::CommitUnknown(e.into()).into(),
+                    })
+                })
+                .await
             }
         }
     }
 }
 
+/// The longest a readiness check takes, connection included.
+pub const PING_BUDGET: Duration = Duration::from_millis(800);
+
 impl Db {
-    /// Whether the database answers a trivial query (readiness).
+    /// Whether the database answers a trivial query (readiness), within [`PING_BUDGET`] however
+    /// the database fails (refusing, or not answering at all).
     pub async fn ping(&self) -> Result<(), StorageError> {
-        self.read(|conn| -> Result<(), StorageError> {
-            diesel::connection::SimpleConnection::batch_execute(conn, "SELECT 1")?;
+        let pool = self.pool.clone();
+        let checkout = (PING_BUDGET / 2).min(pool.connection_timeout());
+        let work = run_blocking(move || -> Result<(), StorageError> {
+            let mut conn = pool
+                .get_timeout(checkout)
+                .map_err(|e| StorageError::Unavailable(e.into()))?;
+            diesel::connection::SimpleConnection::batch_execute(&mut *conn, "SELECT 1")?;
             Ok(())
-        })
-        .await
+        });
+        tokio::time::timeout(PING_BUDGET, work)
+            .await
+            .map_err(|_| StorageError::Unavailable(anyhow::anyhow!("no answer in {PING_BUDGET:?}")))?
     }
 }
 

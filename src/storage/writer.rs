@@ -4,8 +4,9 @@
 //! disk. So one thread owns the write connection: it takes the next job, plus every job already
 //! waiting (up to [`MAX_BATCH`]), runs each inside its own savepoint, commits them together with one
 //! fsync, and only then answers each caller. A job that fails is rolled back to its savepoint and
-//! the others are unaffected; if the commit itself fails, every job in the group is told so and
-//! none of them is stored. A caller is never answered "done" before its data is on disk.
+//! the others are unaffected. If COMMIT itself fails, every job in the group is told that its
+//! outcome is unknown (an I/O error at commit may or may not have left the group on disk), and the
+//! write connection is replaced. A caller is never answered "done" before its data is on disk.
 //!
 //! The group transaction takes the write lock up front (`BEGIN IMMEDIATE`): another process
 //! writing to the same file (a CLI command beside `serve`) makes it wait up to the busy timeout,
@@ -18,15 +19,23 @@ use diesel::r2d2::ManageConnection;
 use diesel::Connection;
 use tokio::sync::oneshot;
 
-use super::connection::{write_transaction, Manager};
+use super::connection::{write_transaction_outcome, Manager, Unfinished};
 use super::error::StorageError;
 use super::DbConn;
 
 /// The most jobs one commit carries.
 pub const MAX_BATCH: usize = 256;
 
+/// Why a group did not commit.
+enum GroupFailure<'a> {
+    /// The group's transaction could not start (the write lock not had in time).
+    NotStarted(&'a str),
+    /// COMMIT failed: the group may or may not be stored.
+    CommitUnknown(&'a str),
+}
+
 /// Called once the group's commit is known: `None` when it committed, else why it failed.
-type Completion = Box<dyn FnOnce(Option<&str>) + Send>;
+type Completion = Box<dyn FnOnce(Option<GroupFailure<'_>>) + Send>;
 /// Runs on the group's connection, or is told why the group could not start.
 type Job = Box<dyn FnOnce(Result<&mut DbConn, &str>) -> Completion + Send>;
 
@@ -62,11 +71,17 @@ impl Writer {
                     Err(StorageError::Unavailable(anyhow::anyhow!("no write lock in time: {why}")).into())
                 }
             };
-            Box::new(move |commit_failure: Option<&str>| {
-                let answer = match commit_failure {
+            Box::new(move |failure: Option<GroupFailure<'_>>| {
+                let answer = match failure {
                     None => result,
-                    Some(why) => {
-                        Err(StorageError::Unavailable(anyhow::anyhow!("group commit failed: {why}")).into())
+                    // A job that failed on its own was rolled back to its savepoint: its answer
+                    // stands whatever became of the group.
+                    Some(_) if result.is_err() => result,
+                    Some(GroupFailure::NotStarted(why)) => {
+                        Err(StorageError::Unavailable(anyhow::anyhow!("group not started: {why}")).into())
+                    }
+                    Some(GroupFailure::CommitUnknown(why)) => {
+                        Err(StorageError::CommitUnknown(anyhow::anyhow!("group commit failed: {why}")).into())
                     }
                 };
                 let _ = tx.send(answer);
@@ -89,19 +104,34 @@ fn run(manager: Manager, mut conn: DbConn, queue: Receiver<Job>) {
         }
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             let mut completions = Vec::with_capacity(batch.len());
-            let committed = write_transaction::<_, diesel::result::Error, _>(&mut conn, |conn| {
+            let committed = write_transaction_outcome::<_, diesel::result::Error, _>(&mut conn, |conn| {
                 for job in batch.drain(..) {
                     completions.push(job(Ok(conn)));
                 }
                 Ok(())
             });
-            let failure = committed.err().map(|e| e.to_string());
-            // The lock was not had (busy past the timeout): no job ran; each is told why.
-            if let Some(why) = failure.as_deref() {
-                completions.extend(batch.drain(..).map(|job| job(Err(why))));
-            }
-            for done in completions {
-                done(failure.as_deref());
+            match committed {
+                Ok(()) => completions.into_iter().for_each(|done| done(None)),
+                // The lock was not had (busy past the timeout): no job ran; each is told why.
+                Err(Unfinished::RolledBack(e)) => {
+                    let why = e.to_string();
+                    completions.extend(batch.drain(..).map(|job| job(Err(&why))));
+                    for done in completions {
+                        done(Some(GroupFailure::NotStarted(&why)));
+                    }
+                }
+                Err(Unfinished::CommitUnknown(e)) => {
+                    let why = e.to_string();
+                    tracing::error!(error.cause = %why, "the group commit failed; its outcome is unknown");
+                    for done in completions {
+                        done(Some(GroupFailure::CommitUnknown(&why)));
+                    }
+                    // The connection may still be inside the failed transaction: start afresh.
+                    match manager.connect() {
+                        Ok(fresh) => conn = fresh,
+                        Err(e) => tracing::error!(error.cause = %e, "cannot reopen the write connection"),
+                    }
+                }
             }
         }));
         if outcome.is_err() {

@@ -208,7 +208,7 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "up"}))
 }
 
-/// Readiness: the database answers.
+/// Readiness: the database answers, within [`crate::storage::pool::PING_BUDGET`].
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let ping = state.db.ping().await.map_err(AppError::from);
     match ping {

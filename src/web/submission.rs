@@ -23,7 +23,8 @@ use crate::web::AppState;
 
 pub(crate) const RECEIPT_COOKIE: &str = "ms_receipt";
 pub(crate) const RECEIPT_PATH: &str = "/submit/receipt";
-/// The form's fields as the kiosk's idempotency fingerprint sees them.
+/// The form's fields as the idempotency fingerprint sees them (a key reused for other words is
+/// refused).
 pub(crate) fn fingerprint(form: &SubmitForm) -> Vec<u8> {
     [
         &form.kind,
@@ -66,7 +67,7 @@ pub struct SubmitForm {
     /// The honeypot: people never see it, bots fill it.
     pub website: String,
     pub csrf_token: String,
-    /// Kiosk forms only: one key per form shown, so a double tap or a retry creates one case.
+    /// One key per form shown (web and kiosk), so a double tap or a retry creates one case.
     pub idempotency_key: String,
     /// Kiosk forms only: `1` when a member of staff enters it for a visitor.
     pub assist: String,
@@ -112,7 +113,6 @@ struct Opt {
 pub(crate) struct KioskForm {
     pub event_line: String,
     pub staff: Option<String>,
-    pub idempotency_key: String,
     pub assist: &'static str,
 }
 
@@ -123,6 +123,8 @@ pub(crate) struct SubmitPage {
     pub chrome: Chrome,
     pub action: &'static str,
     pub kiosk: Option<KioskForm>,
+    /// The form's idempotency key: the one it came back with, or a new one for a new form.
+    idempotency_key: String,
     form: SubmitForm,
     csrf: String,
     banner: Option<String>,
@@ -243,6 +245,11 @@ pub(crate) fn submit_page(
         chrome: Chrome::new(lang, "/submit"),
         action: "/submit",
         kiosk: None,
+        idempotency_key: if form.idempotency_key.is_empty() {
+            uuid::Uuid::new_v4().to_string()
+        } else {
+            form.idempotency_key.clone()
+        },
         anonymous_checked: !form.anonymous.is_empty(),
         publishable_checked: !form.publishable.is_empty(),
         form,

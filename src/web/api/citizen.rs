@@ -146,7 +146,6 @@ pub async fn create_submission(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let mut lang = negotiate(&req);
-    state.limits.check_submit(client.0).api(lang)?;
     let Value::Object(object) = body.into_inner() else {
         return Err(AppError::Malformed("expected a JSON object".into())).api(lang);
     };
@@ -162,19 +161,31 @@ pub async fn create_submission(
         }
         None => None,
     };
+    // A retry of a request already answered is answered from its key, whatever the limit says.
+    if let Some(i) = &idem {
+        if let Some(receipt) = service::earlier_answer(&state, i).await.api(lang)? {
+            return Ok(created(&receipt));
+        }
+    }
+    state.limits.check_submit(client.0).api(lang)?;
     let (input, chosen) = input_from_json(&object).map_err(AppError::Invalid).api(lang)?;
     lang = chosen.unwrap_or(lang);
     let cmd = NewSubmission::parse(&input, &state.catalog, Channel::Api, lang)
         .map_err(AppError::Invalid)
         .api(lang)?;
     let receipt = service::submit_once(&state, cmd, idem).await.api(lang)?;
+    Ok(created(&receipt))
+}
+
+/// 201 with the receipt; a retry's answer is marked `Idempotent-Replayed`.
+fn created(receipt: &service::Receipt) -> HttpResponse {
     let code = receipt.tracking_code.display();
     let status_url = format!("/api/v1/submissions/{code}");
     let mut answer = HttpResponse::Created();
     if receipt.replayed {
         answer.insert_header(("Idempotent-Replayed", "true"));
     }
-    Ok(answer
+    answer
         .insert_header((header::LOCATION, status_url.clone()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(Created {
@@ -182,7 +193,7 @@ pub async fn create_submission(
             access_key: receipt.access_key.reveal(),
             state: receipt.state.code(),
             status_url,
-        }))
+        })
 }
 
 #[derive(Serialize)]

@@ -1,5 +1,7 @@
 //! The citizen's submission form and its one-time receipt: thin handlers that read the form,
-//! call [`crate::services::intake`], and render. No JavaScript needed.
+//! call [`crate::services::intake`], and render. No JavaScript needed. Each form shown carries its
+//! own idempotency key, so sending it again (a double click, or after an outage left the outcome
+//! unknown) is answered with the first receipt, before any rate limit, and never makes a second case.
 
 use std::collections::BTreeMap;
 
@@ -16,8 +18,8 @@ use crate::web::error::HttpStatus;
 use crate::web::extract::CsrfForm;
 use crate::web::pages::{render_private, set_retry_after, Chrome, PageError, PageResult};
 use crate::web::submission::{
-    receipt_removal, submit_page, take_receipt, to_receipt, ReceiptPage, SubmitForm, RECEIPT_COOKIE,
-    RECEIPT_PATH,
+    fingerprint, receipt_removal, submit_page, take_receipt, to_receipt, ReceiptPage, SubmitForm,
+    RECEIPT_COOKIE, RECEIPT_PATH,
 };
 use crate::web::texts::texts;
 use crate::web::AppState;
@@ -56,6 +58,25 @@ pub async fn submit(
         set_retry_after(&mut resp, err.and_then(AppError::retry_after));
         resp
     };
+    // A form from before forms carried keys has none: it is taken as it is.
+    let idem = if form.idempotency_key.is_empty() {
+        None
+    } else {
+        match service::Idempotency::new("web", &form.idempotency_key, &fingerprint(&form)) {
+            Ok(i) => Some(i),
+            Err(e) => return Ok(again(e.status(), &FieldErrors::default(), Some(&e))),
+        }
+    };
+    // A retry of a form already sent is answered from its key, whatever the limit says.
+    if let Some(i) = &idem {
+        match service::earlier_answer(&state, i).await {
+            Ok(Some(receipt)) => {
+                return to_receipt(&state, &receipt, RECEIPT_COOKIE, RECEIPT_PATH).page(lang)
+            }
+            Ok(None) => {}
+            Err(e) => return Ok(again(e.status(), &FieldErrors::default(), Some(&e))),
+        }
+    }
     if let Err(e) = state.limits.check_submit(client.0) {
         return Ok(again(e.status(), &FieldErrors::default(), Some(&e)));
     }
@@ -63,7 +84,7 @@ pub async fn submit(
         Ok(cmd) => cmd,
         Err(errors) => return Ok(again(StatusCode::UNPROCESSABLE_ENTITY, &errors, None)),
     };
-    let receipt = match service::submit(&state, cmd).await {
+    let receipt = match service::submit_once(&state, cmd, idem).await {
         Ok(r) => r,
         Err(e) => {
             e.log();

@@ -165,11 +165,6 @@ fn form_page(
     staff: Option<String>,
 ) -> (crate::web::submission::SubmitPage, csrf::CsrfToken) {
     let token = csrf::issue_for(req, state);
-    let idempotency_key = if form.idempotency_key.is_empty() {
-        uuid::Uuid::new_v4().to_string()
-    } else {
-        form.idempotency_key.clone()
-    };
     let assist = if staff.is_some() { "1" } else { "" };
     let mut page = submit_page(state, lang, form, token.token.clone(), errors, banner);
     page.chrome = Chrome::kiosk(lang, "/kiosk", state.settings.kiosk.idle_secs);
@@ -177,7 +172,6 @@ fn form_page(
     page.kiosk = Some(KioskForm {
         event_line: event_line(state, d, lang),
         staff: staff.map(|s| kiosk_texts(lang).assisted.replace("{staff}", &s)),
-        idempotency_key,
         assist,
     });
     (page, token)
