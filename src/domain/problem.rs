@@ -67,10 +67,10 @@ impl Problem {
                 "Contains invisible control characters; please remove them.".into()
             }
             (InvisibleCharacters, Lang::Zh) => {
-                "含有看不见的格式字符（如零宽空格或改变文字方向的字符），请删除后再提交。".into()
+                "含有看不见的字符（如零宽空格、软连字符或改变文字方向的字符），请删除后再提交。".into()
             }
             (InvisibleCharacters, Lang::En) => {
-                "Contains invisible formatting characters (such as zero-width spaces or text-direction marks); please remove them."
+                "Contains invisible characters (such as zero-width spaces, soft hyphens or text-direction marks); please remove them."
                     .into()
             }
             (LineBreak, Lang::Zh) => "此项只能填写一行，请去掉换行。".into(),
