@@ -29,6 +29,7 @@ use crate::web::AppState;
 
 mod cases;
 mod view;
+mod view_charts;
 
 pub use cases::cases;
 use view::*;
