@@ -1,7 +1,10 @@
 //! Raw SQL with bound values, for the few statements the query builder cannot say well (the
 //! statistics' `GROUP BY` over figures chosen at run time). Text is written once with `?` for each
 //! value and rendered for the backend at hand (`$1`, `$2`, … on PostgreSQL); values are always
-//! bound, never spliced into the text.
+//! bound, never spliced into the text. Every statement is timed and a slow one logged, without its
+//! values.
+
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use diesel::pg::Pg;
@@ -12,6 +15,9 @@ use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
 use super::DbConn;
+
+/// A statement slower than this is logged as a warning.
+const SLOW: Duration = Duration::from_millis(500);
 
 /// A value bound to a `?`.
 #[derive(Debug, Clone)]
@@ -95,9 +101,25 @@ impl Sql {
     where
         T: QueryableByName<Sqlite> + QueryableByName<Pg> + 'static,
     {
-        match conn {
+        let started = Instant::now();
+        let rows = match conn {
             DbConn::Sqlite(c) => bound::<Sqlite, _, T>(self, self.text.clone(), c),
             DbConn::Postgres(c) => bound::<Pg, _, T>(self, self.numbered(), c),
+        };
+        self.timed(started);
+        rows
+    }
+
+    /// Logs how long the statement took: at `debug` always, at `warn` past [`SLOW`]. Only the
+    /// statement's opening words are logged, never a bound value.
+    fn timed(&self, started: Instant) {
+        let elapsed = started.elapsed();
+        let head: String = self.text.chars().take(90).collect();
+        let ms = elapsed.as_secs_f64() * 1000.0;
+        if elapsed >= SLOW {
+            tracing::warn!(ms, statement = %head, "slow statement");
+        } else {
+            tracing::debug!(ms, statement = %head, "statement");
         }
     }
 }
@@ -105,10 +127,13 @@ impl Sql {
 impl Sql {
     /// Runs a statement that returns no rows; the number of rows it changed.
     pub fn execute(&self, conn: &mut DbConn) -> QueryResult<usize> {
-        match conn {
+        let started = Instant::now();
+        let changed = match conn {
             DbConn::Sqlite(c) => boxed::<Sqlite>(self, self.text.clone()).execute(c),
             DbConn::Postgres(c) => boxed::<Pg>(self, self.numbered()).execute(c),
-        }
+        };
+        self.timed(started);
+        changed
     }
 }
 
