@@ -324,24 +324,38 @@ fn ordered(catalog: &Catalog, codes: Vec<String>) -> Vec<String> {
     order_categories(codes, &order)
 }
 
-/// Every case of one category, in ledger order, a page at a time.
+/// Every case of one category, in ledger order, a page at a time. The pages are read on a
+/// thread of their own, one page ahead of `f`: reading and writing share the two cores, and
+/// memory holds at most three pages. When `f` fails, the reading stops at its next page.
 fn each_case(
     conn: &mut DbConn,
     q: &StatsQuery,
     category: &str,
     mut f: impl FnMut(&LedgerRow) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
-    let mut after: Option<After> = None;
-    loop {
-        let page = store::page(conn, q, category, after.as_ref(), PAGE)?;
-        for row in &page {
-            f(row)?;
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<LedgerRow>, AppError>>(1);
+        scope.spawn(move || {
+            let mut after: Option<After> = None;
+            loop {
+                let page = store::page(conn, q, category, after.as_ref(), PAGE);
+                let next = match &page {
+                    Ok(rows) if rows.len() as i64 == PAGE => rows.last().map(LedgerRow::key),
+                    _ => None,
+                };
+                if tx.send(page.map_err(AppError::from)).is_err() || next.is_none() {
+                    return;
+                }
+                after = next;
+            }
+        });
+        for page in rx {
+            for row in &page? {
+                f(row)?;
+            }
         }
-        match page.last() {
-            Some(last) if page.len() as i64 == PAGE => after = Some(last.key()),
-            _ => return Ok(()),
-        }
-    }
+        Ok(())
+    })
 }
 
 /// One case's cells, in the order of [`COLUMNS`].
