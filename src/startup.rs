@@ -115,6 +115,7 @@ impl Application {
             },
             limits,
             sign_in,
+            board_json: Default::default(),
         });
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {

@@ -9,12 +9,15 @@ use std::sync::Arc;
 use crate::limits::signin::SignInLimits;
 use crate::limits::Limits;
 use crate::services::Context;
+use crate::web::api::board::RenderedBoard;
 
 pub struct AppState {
     pub ctx: Context,
     pub limits: Arc<Limits>,
     /// Failed staff sign-ins, counted to slow guessing without locking anyone out.
     pub sign_in: Arc<SignInLimits>,
+    /// The public board's JSON, rendered once per board and language.
+    pub board_json: RenderedBoard,
 }
 
 impl Deref for AppState {

@@ -212,6 +212,34 @@ async fn small_counts_cannot_be_seen_or_worked_out(backend: Backend) {
         .unwrap();
     assert_eq!(table_row(&en, "by-region", "Xintai City")[0], "withheld");
     assert_eq!(table_row(&en, "by-region", "Feicheng City")[0], "<10");
+
+    // The JSON is rendered once per board and language: each language gets its own, and a new
+    // board (counted again once the minute is up) is never answered with the old one's JSON.
+    let board_json = |lang: &'static str| {
+        let url = app.url(&format!("/api/v1/board?lang={lang}"));
+        let client = app.client.clone();
+        async move { json(client.get(url).send().await.unwrap(), 200).await }
+    };
+    let en = board_json("en").await;
+    assert_eq!(region(&en, "370982")["name"], "Xintai City");
+    assert_eq!(region(&en, "370983")["total"]["received"]["shown"], "<10");
+    assert_eq!(region(&board_json("zh").await, "370982")["name"], "新泰市");
+    for n in 23..30 {
+        app.submit(&complaint(n, "370983")).await;
+    }
+    assert_eq!(
+        region(&board_json("en").await, "370983")["total"]["received"]["shown"],
+        "<10",
+        "a minute's cache"
+    );
+    app.state.board_cache.clear();
+    let en = board_json("en").await;
+    assert_eq!(region(&en, "370983")["total"]["received"]["value"], 10);
+    assert_eq!(region(&en, "370982")["name"], "Xintai City");
+    assert_eq!(
+        region(&board_json("zh").await, "370983")["total"]["received"]["value"],
+        10
+    );
 }
 
 const SECRET_NAME: &str = "欧阳锦程";
