@@ -12,7 +12,7 @@ use minsheng::startup::Application;
 use minsheng::storage::outbox;
 use serde_json::Value;
 
-use crate::helpers::{test_settings, valid_json, Backend, TestApp, TestDb};
+use crate::helpers::{minsheng_binary, test_settings, valid_json, Backend, TestApp, TestDb, TEST_KEY};
 use crate::on_both_backends;
 
 const TOKEN: &str = "a-test-metrics-token-0123456789";
@@ -384,3 +384,49 @@ on_both_backends!(
     a_separate_address_serves_the_metrics_and_nothing_else,
     the_scrape_answers_quickly_without_the_database,
 );
+
+/// `check-config` in production: the shipped file's own listener passes; without it a token is
+/// required, and one of digits only is taken verbatim from the environment.
+#[test]
+fn check_config_applies_the_production_rule() {
+    let check = |vars: &[(&str, &str)]| {
+        let mut cmd = minsheng_binary();
+        cmd.env("MINSHENG_ENV", "production")
+            .env("MINSHENG__SECURITY__DATA_KEY", TEST_KEY)
+            .env("MINSHENG__MAIL__SMTP_HOST", "mail.example.gov.cn");
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = cmd.arg("check-config").output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    let (ok, text) = check(&[]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("metrics: ok (GET /metrics on 127.0.0.1:9464, no token)"),
+        "{text}"
+    );
+    let (ok, text) = check(&[("MINSHENG__METRICS__BIND", "")]);
+    assert!(!ok, "{text}");
+    assert!(text.contains("MINSHENG__METRICS__TOKEN"), "{text}");
+    let (ok, text) = check(&[
+        ("MINSHENG__METRICS__BIND", ""),
+        ("MINSHENG__METRICS__TOKEN", "0123456789012345"),
+    ]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("metrics: ok (GET /metrics on the main address, bearer token)"),
+        "{text}"
+    );
+    assert!(!text.contains("0123456789012345"), "the token is never printed");
+    let (ok, text) = check(&[
+        ("MINSHENG__METRICS__BIND", ""),
+        ("MINSHENG__METRICS__TOKEN", "short"),
+    ]);
+    assert!(!ok && text.contains("at least 16"), "{text}");
+}
