@@ -21,6 +21,8 @@ pub const ENV_VAR: &str = "MINSHENG_ENV";
 pub const ENV_PREFIX: &str = "MINSHENG__";
 /// The variable holding the data key (64 hex characters).
 pub const DATA_KEY_VAR: &str = "MINSHENG__SECURITY__DATA_KEY";
+/// The variable holding the metrics bearer token (taken verbatim, like the data key).
+pub const METRICS_TOKEN_VAR: &str = "MINSHENG__METRICS__TOKEN";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,6 +38,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub kiosk: KioskSettings,
     pub stats: StatsSettings,
+    pub metrics: MetricsSettings,
     /// Which environment was loaded (`local`, `production`, ...); not a key in any file.
     #[serde(skip)]
     pub environment: String,
@@ -141,6 +144,50 @@ pub struct StatsSettings {
     /// On the public board, a count under this is shown as "<N" (and a rate over fewer cases is
     /// not shown); see [`crate::domain::stats::suppress`].
     pub public_min_count: u32,
+}
+
+/// Where `GET /metrics` (Prometheus text) answers and who may read it; see
+/// [`MetricsSettings::check`] for the rules and [`crate::telemetry::metrics`] for what it holds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// A listen address of its own for `/metrics` (then the main address has no `/metrics`);
+    /// empty: on the main address.
+    #[serde(deserialize_with = "optional_address")]
+    pub bind: Option<SocketAddr>,
+    /// A bearer token every scrape must carry, wherever it answers; empty: none.
+    pub token: SecretString,
+}
+
+/// The shortest metrics token accepted outside `local`.
+pub const METRICS_TOKEN_MIN_LEN: usize = 16;
+
+impl MetricsSettings {
+    /// The token, if one is set.
+    pub fn token(&self) -> Option<&str> {
+        use secrecy::ExposeSecret;
+        Some(self.token.expose_secret()).filter(|t| !t.is_empty())
+    }
+
+    /// Outside the `local` environment the metrics must not be open to anyone who reaches the
+    /// service: a separate listen address or a bearer token (of at least
+    /// [`METRICS_TOKEN_MIN_LEN`] characters) is required.
+    pub fn check(&self, environment: &str) -> Result<(), String> {
+        if environment == "local" {
+            return Ok(());
+        }
+        match (self.bind, self.token()) {
+            (_, Some(t)) if t.chars().count() < METRICS_TOKEN_MIN_LEN => Err(format!(
+                "metrics.token must be at least {METRICS_TOKEN_MIN_LEN} characters outside `local`"
+            )),
+            (None, None) => Err(format!(
+                "environment `{environment}` does not serve /metrics openly on the main address: \
+                 set metrics.bind (MINSHENG__METRICS__BIND, a separate listen address) or \
+                 metrics.token (MINSHENG__METRICS__TOKEN, a bearer token)"
+            )),
+            _ => Ok(()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -257,14 +304,25 @@ impl Settings {
             });
         }
         if with_env_vars {
-            // The data key is taken verbatim: a hex key of digits must not be read as a number.
+            // The data key and the metrics token are taken verbatim: a secret of digits must not
+            // be read as a number.
+            let verbatim = [
+                (DATA_KEY_VAR, "security.data_key"),
+                (METRICS_TOKEN_VAR, "metrics.token"),
+            ];
             let mut vars = Figment::from(
                 Env::prefixed(ENV_PREFIX)
-                    .filter(|key| key != DATA_KEY_VAR.trim_start_matches(ENV_PREFIX))
+                    .filter(move |key| {
+                        !verbatim
+                            .iter()
+                            .any(|(var, _)| key == var.trim_start_matches(ENV_PREFIX))
+                    })
                     .split("__"),
             );
-            if let Ok(key) = std::env::var(DATA_KEY_VAR) {
-                vars = vars.merge(("security.data_key", key));
+            for (var, key) in verbatim {
+                if let Ok(value) = std::env::var(var) {
+                    vars = vars.merge((key, value));
+                }
             }
             layers.push(("environment variables (MINSHENG__…)".to_owned(), vars));
         }
@@ -310,6 +368,18 @@ fn describe_figment_error(error: figment::Error) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// An address, or nothing for an empty string.
+fn optional_address<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+    let text = String::deserialize(d)?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|_| serde::de::Error::custom(format!("`{text}` is not an address like 127.0.0.1:9464")))
 }
 
 /// Accepts `["10.0.0.1", "10.1.0.0/16"]` from a file or `10.0.0.1,10.1.0.0/16` from the environment.
@@ -406,6 +476,46 @@ mod tests {
         assert!(Settings::load_files(&dir, "local").is_ok());
         let err = Settings::load_files(&dir, "staging").unwrap_err();
         assert!(err.source_name.ends_with("staging.toml"));
+    }
+
+    #[test]
+    fn metrics_outside_local_need_their_own_address_or_a_token() {
+        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config"));
+        let local = Settings::load_files(dir, "local").unwrap();
+        assert_eq!(local.metrics.bind, None);
+        assert_eq!(local.metrics.token(), None);
+        assert!(local.metrics.check("local").is_ok(), "open on the main address");
+        let err = local.metrics.check("staging").unwrap_err();
+        assert!(
+            err.contains("metrics.bind") && err.contains("metrics.token"),
+            "{err}"
+        );
+
+        let prod = Settings::load_files(dir, "production").unwrap();
+        assert_eq!(prod.metrics.bind, Some("127.0.0.1:9464".parse().unwrap()));
+        assert!(prod.metrics.check("production").is_ok());
+
+        let mut on_main = prod.metrics.clone();
+        on_main.bind = None;
+        assert!(on_main.check("production").is_err());
+        on_main.token = SecretString::from("short".to_owned());
+        assert!(on_main.check("production").unwrap_err().contains("16"));
+        on_main.token = SecretString::from("a-token-of-enough-length".to_owned());
+        assert!(on_main.check("production").is_ok());
+    }
+
+    #[test]
+    fn an_empty_metrics_address_is_none_and_a_bad_one_is_named() {
+        let dir = tempfile_dir();
+        write(&dir, "default.toml", &repo_default());
+        write(&dir, "local.toml", "[metrics]\nbind = \"nowhere\"\n");
+        let err = Settings::load_files(&dir, "local").unwrap_err();
+        assert!(
+            err.message.contains("metrics.bind") && err.message.contains("nowhere"),
+            "{err}"
+        );
+        write(&dir, "local.toml", "[metrics]\nbind = \" \"\n");
+        assert_eq!(Settings::load_files(&dir, "local").unwrap().metrics.bind, None);
     }
 
     fn tempfile_dir() -> PathBuf {

@@ -10,7 +10,8 @@
 //! - [`routing`] the pure rules engine and the conflict-of-interest guard;
 //! - [`domain`] pure types and rules: kinds, the case state machine, deadlines, texts;
 //! - [`catalog`], [`config`], [`sla`], [`vault`], [`limits`], [`i18n`], [`telemetry`], [`error`]:
-//!   reference data, settings, deadline rules, keys, rate limits, languages, logs, the error.
+//!   reference data, settings, deadline rules, keys, rate limits, languages, logs and metrics, the
+//!   error.
 
 pub mod catalog;
 pub mod cli;

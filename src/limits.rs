@@ -5,6 +5,9 @@
 //!
 //! Keyed limiters remember one entry per client; [`Limits::housekeeping`] forgets idle ones, and a
 //! full table is swept at once, so memory stays bounded under address churn.
+//!
+//! Every refusal is counted by limiter name ([`Limiter`], in the metrics) once a handle is given
+//! with [`Limits::observed`].
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -16,6 +19,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::config::LimitSettings;
 use crate::error::AppError;
+use crate::telemetry::metrics::{Limiter, Metrics};
 
 pub mod signin;
 
@@ -42,6 +46,7 @@ pub struct Limits {
     max_clients: usize,
     last_sweep_secs: AtomicU64,
     pub contact_per_day: u32,
+    metrics: Metrics,
 }
 
 fn quota(per_minute: u32, burst: u32) -> Quota {
@@ -59,35 +64,43 @@ impl Limits {
             max_clients: s.max_tracked_clients.max(1),
             last_sweep_secs: AtomicU64::new(0),
             contact_per_day: s.contact_per_day,
+            metrics: Metrics::disabled(),
         }
+    }
+
+    /// These limits, counting their refusals into `metrics`.
+    pub fn observed(self, metrics: Metrics) -> Limits {
+        Limits { metrics, ..self }
     }
 
     /// One submission from `client` (counted per [`client_key`]), or `RateLimited` with the
     /// seconds to wait.
     pub fn check_submit(&self, client: IpAddr) -> Result<(), AppError> {
-        self.check(&self.submit, client_key(client))
+        self.check(&self.submit, client_key(client), Limiter::Submit)
     }
 
     /// One submission from the kiosk `kiosk_id`. Kiosks share their hall's address, so they are
     /// limited per device, not per address.
     pub fn check_kiosk(&self, kiosk_id: i64) -> Result<(), AppError> {
-        self.check(&self.kiosk, kiosk_id)
+        self.check(&self.kiosk, kiosk_id, Limiter::Kiosk)
     }
 
     /// One status look-up from `client` (counted per [`client_key`]).
     pub fn check_track(&self, client: IpAddr) -> Result<(), AppError> {
-        self.check(&self.track, client_key(client))
+        self.check(&self.track, client_key(client), Limiter::Track)
     }
 
     fn check<K: std::hash::Hash + Eq + Clone>(
         &self,
         limiter: &DefaultKeyedRateLimiter<K>,
         key: K,
+        name: Limiter,
     ) -> Result<(), AppError> {
         if limiter.len() >= self.max_clients {
             self.sweep_at_most_once_a_second();
         }
         limiter.check_key(&key).map_err(|not_until| {
+            self.metrics.rate_limited(name);
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             AppError::RateLimited {
                 retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
@@ -161,6 +174,31 @@ mod tests {
         assert!(limits.check_kiosk(1).is_ok(), "kiosks have their own limit");
         assert!(limits.check_kiosk(1).is_err());
         assert!(limits.check_kiosk(2).is_ok(), "per device");
+    }
+
+    #[test]
+    fn refusals_are_counted_by_limiter() {
+        let metrics = Metrics::new();
+        let limits = Limits::new(&settings()).observed(metrics.clone());
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        for _ in 0..4 {
+            let _ = limits.check_submit(a);
+        }
+        let _ = limits.check_track(a);
+        let _ = limits.check_track(a);
+        let text = metrics.render();
+        assert!(
+            text.contains(r#"minsheng_rate_limited_total{limiter="submit"} 2"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"minsheng_rate_limited_total{limiter="track"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"minsheng_rate_limited_total{limiter="kiosk"} 0"#),
+            "{text}"
+        );
     }
 
     #[test]

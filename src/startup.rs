@@ -1,10 +1,13 @@
 //! Builds the application from settings: loads the catalog and keys, connects and migrates the
 //! database, copies reference data in, binds the listener (port 0 in tests) and assembles the
 //! routes. [`Application::run_until_stopped`] serves and runs housekeeping until shutdown.
+//! `GET /metrics` answers on the main listener, or (with `metrics.bind`) on a small listener of
+//! its own that serves nothing else.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, DefaultHeaders};
@@ -24,19 +27,23 @@ use crate::services::{self, accounts};
 use crate::sla::Sla;
 use crate::storage::connection::write_transaction;
 use crate::storage::{migrations, reference, Db};
+use crate::telemetry::metrics::{Job, Metrics};
 use crate::vault::Vault;
 use crate::web::api as web_api;
 use crate::web::bad_request;
 use crate::web::kiosk as web_kiosk;
 use crate::web::lang::remember_choice;
+use crate::web::metrics as web_metrics;
 use crate::web::pages;
-use crate::web::telemetry::{request_id_header, PrivateRootSpan};
+use crate::web::telemetry::{record_metrics, request_id_header, PrivateRootSpan};
 use crate::web::AppState;
 use crate::web::{citizen, staff};
 
 pub struct Application {
     port: u16,
     server: Server,
+    /// The metrics' own listener (`metrics.bind`), if any, and its port.
+    metrics_server: Option<(u16, Server)>,
     state: web::Data<AppState>,
     first_admin_password_file: Option<PathBuf>,
 }
@@ -81,12 +88,17 @@ pub fn prepare_database(db: &Db, catalog: &Catalog) -> anyhow::Result<()> {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        settings
+            .metrics
+            .check(&settings.environment)
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let metrics = Metrics::new();
         let catalog = Arc::new(load_catalog(&settings)?);
         let router = Arc::new(load_router(&settings, &catalog)?);
         let sla = Arc::new(load_sla(&settings)?);
         let vault = Arc::new(Vault::from_settings(&settings)?);
         let mailer = Arc::new(Mailer::new(&settings, vault.clone())?);
-        let db = Db::connect(&settings.database)?;
+        let db = Db::connect_observed(&settings.database, metrics.clone())?;
         let first_admin_password_file = {
             let (db, catalog) = (db.clone(), catalog.clone());
             let prepared = (db.clone(), catalog.clone());
@@ -96,10 +108,17 @@ impl Application {
         let listener = TcpListener::bind(settings.server.bind)
             .with_context(|| format!("binding {}", settings.server.bind))?;
         let port = listener.local_addr()?.port();
-        let limits = Arc::new(Limits::new(&settings.limits));
-        let sign_in = Arc::new(SignInLimits::new(&settings.limits, &settings.sign_in));
+        let metrics_listener = match settings.metrics.bind {
+            Some(addr) => {
+                Some(TcpListener::bind(addr).with_context(|| format!("binding metrics.bind {addr}"))?)
+            }
+            None => None,
+        };
+        let limits = Arc::new(Limits::new(&settings.limits).observed(metrics.clone()));
+        let sign_in = Arc::new(SignInLimits::new(&settings.limits, &settings.sign_in).observed(metrics));
         let workers = settings.server.workers;
         let max_body = settings.server.max_body_bytes;
+        let metrics_on_main = metrics_listener.is_none();
         let state = web::Data::new(AppState {
             ctx: services::Context {
                 settings: Arc::new(settings),
@@ -136,17 +155,41 @@ impl Application {
                 .wrap(from_fn(remember_choice))
                 .wrap(security_headers())
                 .wrap(from_fn(request_id_header))
+                .wrap(from_fn(record_metrics))
                 .wrap(TracingLogger::<PrivateRootSpan>::new())
-                .configure(routes)
+                .configure(|cfg| {
+                    if metrics_on_main {
+                        cfg.route("/metrics", web::get().to(web_metrics::scrape));
+                    }
+                    routes(cfg);
+                })
         })
         .listen(listener)?;
         if workers > 0 {
             server = server.workers(workers);
         }
         tracing::info!(port, "listening");
+        let metrics_server = match metrics_listener {
+            Some(listener) => {
+                let metrics_port = listener.local_addr()?.port();
+                let app_state = state.clone();
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(app_state.clone())
+                        .route("/metrics", web::get().to(web_metrics::scrape))
+                })
+                .workers(1)
+                .listen(listener)?
+                .run();
+                tracing::info!(port = metrics_port, "metrics listening");
+                Some((metrics_port, server))
+            }
+            None => None,
+        };
         Ok(Application {
             port,
             server: server.run(),
+            metrics_server,
             state,
             first_admin_password_file,
         })
@@ -154,6 +197,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the metrics' own listener (`metrics.bind`), if they have one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(|(port, _)| *port)
     }
 
     /// The file holding the one-time password of the administrator created on this first start
@@ -171,13 +219,29 @@ impl Application {
         let housekeeping = housekeeping(self.state.clone());
         let sweeper = sweeper(self.state.clone());
         let mail = mail_worker(self.state.clone());
+        let upkeep = metrics_upkeep(self.state.clone());
+        let metrics_server = self.metrics_server.map(|(_, server)| server);
+        let metrics_server = async move {
+            match metrics_server {
+                Some(server) => server.await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             result = self.server => result.context("HTTP server failed"),
+            result = metrics_server => result.context("metrics HTTP server failed"),
             () = housekeeping => Ok(()),
             () = sweeper => Ok(()),
             () = mail => Ok(()),
+            () = upkeep => Ok(()),
         }
     }
+}
+
+/// Every 5 seconds: fold the histograms' recent samples into their buckets (memory stays
+/// bounded however rarely `/metrics` is scraped).
+async fn metrics_upkeep(state: web::Data<AppState>) {
+    jobs::every(5, || async { state.db.metrics().upkeep() }).await
 }
 
 /// Every minute: forget idle rate-limit entries; drop per-contact quota rows of past days,
@@ -201,8 +265,13 @@ async fn housekeeping(state: web::Data<AppState>) {
 async fn sweeper(state: web::Data<AppState>) {
     jobs::every(state.settings.sweeper.interval_secs, || async {
         let s = &state;
-        if let Err(e) = jobs::sweeper::sweep(&s.db, &s.catalog, &s.router.directory, s.clock.now()).await {
-            e.log();
+        let started = Instant::now();
+        let result = jobs::sweeper::sweep(&s.db, &s.catalog, &s.router.directory, s.clock.now()).await;
+        let metrics = s.db.metrics();
+        metrics.job_run(Job::Sweeper, result.is_ok(), started.elapsed());
+        match result {
+            Ok(r) => metrics.swept(r.flagged, r.notices, r.closed_unrated),
+            Err(e) => e.log(),
         }
     })
     .await
@@ -211,8 +280,13 @@ async fn sweeper(state: web::Data<AppState>) {
 /// Every `mail.interval_secs`: send what the outbox holds (see [`crate::mail::worker`]).
 async fn mail_worker(state: web::Data<AppState>) {
     jobs::every(state.settings.mail.interval_secs, || async {
-        if let Err(e) = state.mailer.flush(&state.db).await {
-            e.log();
+        let started = Instant::now();
+        let result = state.mailer.flush(&state.db).await;
+        let metrics = state.db.metrics();
+        metrics.job_run(Job::Mail, result.is_ok(), started.elapsed());
+        match result {
+            Ok(r) => metrics.mailed(r.sent, r.retried, r.dead),
+            Err(e) => e.log(),
         }
     })
     .await

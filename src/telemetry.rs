@@ -2,7 +2,9 @@
 //! request id, and no personal data) is made by the web layer: [`crate::web::telemetry`].
 //! Whatever the configured filter says, [`with_privacy`] keeps actix-web's extractors quiet below
 //! `info`: when a body or path does not parse they log the request path, which may hold a
-//! tracking code.
+//! tracking code. The Prometheus [`metrics`] live beside the logs.
+
+pub mod metrics;
 
 use tracing_subscriber::EnvFilter;
 

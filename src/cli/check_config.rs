@@ -77,6 +77,19 @@ pub(super) async fn run(settings: &Settings) -> anyhow::Result<()> {
             nowhere.join(", ")
         );
     }
+    settings
+        .metrics
+        .check(&settings.environment)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let token = if settings.metrics.token().is_some() {
+        "bearer token"
+    } else {
+        "no token"
+    };
+    match settings.metrics.bind {
+        Some(addr) => println!("metrics: ok (GET /metrics on {addr}, {token})"),
+        None => println!("metrics: ok (GET /metrics on the main address, {token})"),
+    }
     if settings.is_production() || settings.security.require_data_key {
         // Checks the key's presence and shape without creating anything.
         Vault::from_settings(settings)?;

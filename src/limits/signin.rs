@@ -9,8 +9,10 @@
 //!   `user_max_delay_ms`. Guessing slows down; the owner still gets in.
 //!
 //! On top, failures over the whole service are counted per minute; above
-//! `alert_failures_per_minute` a warning is logged (once a minute) — an alert for a person, not
-//! a lock on anyone. The project has no metrics facility, so the log line is the signal.
+//! `alert_failures_per_minute` a warning is logged (once a minute) and the alert is counted in
+//! the metrics (`minsheng_signin_alerts_total`) — an alert for a person, not a lock on anyone.
+//! Every failure is counted too (`minsheng_signin_failures_total`), and so are refusals (by
+//! limiter: `login` for the pair, `signin_address`) and slowed attempts.
 //!
 //! Addresses are keyed with [`super::client_key`] (an IPv6 /64 is one client). The counts live in
 //! this process's memory, like the other rate limits: several instances each count their own.
@@ -24,6 +26,7 @@ use std::time::{Duration, Instant};
 use super::client_key;
 use crate::config::{LimitSettings, SignInSettings};
 use crate::error::AppError;
+use crate::telemetry::metrics::{Limiter, Metrics};
 
 /// The first step of the per-username delay; each further failure doubles it.
 const FIRST_DELAY: Duration = Duration::from_millis(250);
@@ -145,6 +148,7 @@ pub struct SignInLimits {
     max_delay: Duration,
     alert_per_minute: u32,
     minute: Mutex<Minute>,
+    metrics: Metrics,
 }
 
 impl SignInLimits {
@@ -162,7 +166,13 @@ impl SignInLimits {
                 failures: 0,
                 alerted: false,
             }),
+            metrics: Metrics::disabled(),
         }
+    }
+
+    /// These limits, counting failures, alerts, refusals and delays into `metrics`.
+    pub fn observed(self, metrics: Metrics) -> SignInLimits {
+        SignInLimits { metrics, ..self }
     }
 
     /// Before checking a password: `RateLimited` when this username from this address, or this
@@ -174,16 +184,24 @@ impl SignInLimits {
 
     fn admit_at(&self, username: &str, client: IpAddr, now: Instant) -> Result<Duration, AppError> {
         let client = client_key(client);
-        let limited = |retry_after_secs| AppError::RateLimited { retry_after_secs };
+        let limited = |limiter| {
+            move |retry_after_secs| {
+                self.metrics.rate_limited(limiter);
+                AppError::RateLimited { retry_after_secs }
+            }
+        };
         self.pair
             .check(&(username.to_owned(), client), now)
-            .map_err(limited)?;
-        self.address.check(&client, now).map_err(limited)?;
+            .map_err(limited(Limiter::Login))?;
+        self.address
+            .check(&client, now)
+            .map_err(limited(Limiter::SignInAddress))?;
         // More than `user_slow_after` failures: 250 ms for the first one past it, then doubling.
         let excess = self.user.level(&username.to_owned(), now) - self.user_slow_after;
         if excess < 1.0 {
             return Ok(Duration::ZERO);
         }
+        self.metrics.sign_in_delayed();
         #[allow(
             clippy::cast_possible_truncation,
             clippy::cast_sign_loss,
@@ -208,6 +226,7 @@ impl SignInLimits {
     }
 
     fn count_failure(&self, now: Instant) -> bool {
+        self.metrics.sign_in_failed();
         let mut m = self
             .minute
             .lock()
@@ -228,6 +247,7 @@ impl SignInLimits {
                 ceiling = self.alert_per_minute,
                 "failed staff sign-ins above the ceiling this minute: password guessing? Nobody is locked out"
             );
+            self.metrics.sign_in_alert();
             return true;
         }
         false
@@ -384,6 +404,56 @@ mod tests {
             .filter(|n| l.failed_at("li", IpAddr::from([192, 0, 2, *n]), now + Duration::from_secs(62)))
             .count();
         assert_eq!(next_minute, 1, "again in the next minute");
+    }
+
+    #[test]
+    fn the_ceiling_is_counted_in_the_metrics_with_every_failure() {
+        let metrics = Metrics::new();
+        let l = limits().observed(metrics.clone());
+        let now = Instant::now();
+        let value = |name: &str| -> u64 {
+            let text = metrics.render();
+            text.lines()
+                .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+                .unwrap_or_else(|| panic!("{name} missing from:\n{text}"))
+        };
+        assert_eq!(
+            value("minsheng_signin_alerts_total"),
+            0,
+            "registered before any alert"
+        );
+        // The ceiling is 10 a minute: the 11th failure alerts, the 30th does not again.
+        for n in 0..30u8 {
+            l.failed_at("li", IpAddr::from([192, 0, 2, n]), now);
+        }
+        assert_eq!(value("minsheng_signin_failures_total"), 30);
+        assert_eq!(value("minsheng_signin_alerts_total"), 1);
+        // The next minute alerts again.
+        for n in 0..11u8 {
+            l.failed_at(
+                "wang",
+                IpAddr::from([198, 51, 100, n]),
+                now + Duration::from_secs(61),
+            );
+        }
+        assert_eq!(value("minsheng_signin_failures_total"), 41);
+        assert_eq!(value("minsheng_signin_alerts_total"), 2);
+        // A username past its allowance is slowed, and that is counted; a pair past its burst is
+        // refused, counted under `login`.
+        assert!(l.admit_at("li", ip("198.51.100.200"), now).is_ok());
+        assert_eq!(value("minsheng_signin_delayed_total"), 1);
+        for _ in 0..3 {
+            l.failed_at("zhao", ip("10.9.9.9"), now);
+        }
+        assert!(l.admit_at("zhao", ip("10.9.9.9"), now).is_err());
+        assert_eq!(value(r#"minsheng_rate_limited_total{limiter="login"}"#), 1);
+        let text = metrics.render();
+        for secret in ["li", "wang", "zhao", "192.0.2", "10.9.9.9"] {
+            assert!(
+                !text.contains(&format!("\"{secret}")),
+                "no username or address in a label: {secret}"
+            );
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::mail::{notify, MailData, MailKind};
 use crate::routing::{Facts, Outcome};
 use crate::storage::submissions::{self, NewEventRow, NewSubmissionRow};
 use crate::storage::{idempotency, ratings};
+use crate::telemetry::metrics::Limiter;
 
 /// What the citizen is told once, right after submitting (or again, to a retry with the same
 /// idempotency key).
@@ -140,6 +141,7 @@ pub async fn submit_once(
     let limit = i32::try_from(state.settings.limits.contact_per_day).unwrap_or(i32::MAX);
     let has_email = cmd.reporter.email.is_some();
     let accept_deadline = state.sla.deadlines(cmd.kind).accept_by(now);
+    let (channel, kind) = (cmd.channel.code(), cmd.kind.code());
 
     for _ in 0..CODE_ATTEMPTS {
         let code = TrackingCode::generate();
@@ -305,11 +307,18 @@ pub async fn submit_once(
                     Ok(Some(Stored::New(new_state)))
                 })
             })
-            .await?;
+            .await
+            .inspect_err(|e| {
+                // The only limit inside the transaction: the contact's daily quota.
+                if matches!(e, AppError::RateLimited { .. }) {
+                    state.db.metrics().rate_limited(Limiter::Contact);
+                }
+            })?;
         match stored {
             Some(Stored::New(new_state)) => {
                 let case = state.vault.case_tag(&code.display());
                 tracing::info!(case = %case, state = %new_state, "submission stored");
+                state.db.metrics().submission(channel, kind);
                 return Ok(Receipt {
                     tracking_code: code,
                     access_key: key,

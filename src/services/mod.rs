@@ -8,6 +8,7 @@ pub mod cases;
 pub mod first_admin;
 pub mod intake;
 pub mod ledger;
+pub mod monitoring;
 pub mod open_days;
 pub mod outbox;
 pub mod rating;

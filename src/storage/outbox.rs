@@ -196,6 +196,18 @@ pub fn counts(conn: &mut DbConn) -> QueryResult<(i64, i64, i64)> {
     Ok((get("pending"), get("sent"), get("dead")))
 }
 
+/// How many rows are pending and dead (the metrics), without counting the sent ones: read from
+/// the `(status, next_attempt_at)` index.
+pub fn backlog(conn: &mut DbConn) -> QueryResult<(i64, i64)> {
+    let rows: Vec<(String, i64)> = outbox::table
+        .filter(outbox::status.eq_any(["pending", "dead"]))
+        .group_by(outbox::status)
+        .select((outbox::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    let get = |s: &str| rows.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+    Ok((get("pending"), get("dead")))
+}
+
 /// (template, recipient, case code) of every row, oldest first: for tests. A citizen's row shows
 /// `citizen` as its recipient (the address itself is sealed).
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<(String, String, Option<String>)>> {

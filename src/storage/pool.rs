@@ -7,9 +7,12 @@
 //! (then 503), a pooled connection is tested as it is checked out (a dead one is dropped, never
 //! handed out), and while the database is away the pool retries connecting at most every
 //! `acquire_ms / 2`, so it is back within about that once the database is.
+//!
+//! The handle also carries the application's [`Metrics`]: how long each wait for a connection
+//! took, and (through the writer) the SQLite group commits.
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use diesel::r2d2::{Pool, PooledConnection};
@@ -19,6 +22,7 @@ use super::error::StorageError;
 use super::writer::Writer;
 use super::{BackendKind, DbConn};
 use crate::config::DatabaseSettings;
+use crate::telemetry::metrics::{Metrics, PoolFigures};
 
 pub type PooledConn = PooledConnection<Manager>;
 
@@ -28,11 +32,18 @@ pub struct Db {
     pool: Pool<Manager>,
     backend: BackendKind,
     writer: Option<Writer>,
+    metrics: Metrics,
 }
 
 impl Db {
-    /// Builds the pool; for SQLite the database file's folder is created first.
+    /// Builds the pool; for SQLite the database file's folder is created first. Records no
+    /// metrics (the command line); see [`Db::connect_observed`].
     pub fn connect(settings: &DatabaseSettings) -> anyhow::Result<Db> {
+        Self::connect_observed(settings, Metrics::disabled())
+    }
+
+    /// [`Db::connect`], recording into `metrics`.
+    pub fn connect_observed(settings: &DatabaseSettings, metrics: Metrics) -> anyhow::Result<Db> {
         let url = settings.url.trim();
         let backend = BackendKind::from_url(url)
             .with_context(|| "database.url must start with sqlite:// or postgres://".to_owned())?;
@@ -48,9 +59,9 @@ impl Db {
         };
         let manager = Manager::new(backend, target, settings.timeout_ms);
         let writer = match backend {
-            BackendKind::Sqlite => {
-                Some(Writer::start(manager.clone()).context("opening the write connection")?)
-            }
+            BackendKind::Sqlite => Some(
+                Writer::start(manager.clone(), metrics.clone()).context("opening the write connection")?,
+            ),
             BackendKind::Postgres => None,
         };
         // r2d2 waits `connection_timeout` for a connection and, while connecting fails, retries
@@ -65,6 +76,7 @@ impl Db {
             pool,
             backend,
             writer,
+            metrics,
         })
     }
 
@@ -72,9 +84,32 @@ impl Db {
         self.backend
     }
 
+    /// The application's metrics (disabled for the command line).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The pool now: connections open, idle, and its size.
+    pub fn pool_figures(&self) -> PoolFigures {
+        let state = self.pool.state();
+        PoolFigures {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max: self.pool.max_size(),
+        }
+    }
+
     /// A pooled connection, for blocking code already off the async threads (start-up, tests).
     pub fn get(&self) -> Result<PooledConn, StorageError> {
-        self.pool.get().map_err(|e| StorageError::Unavailable(e.into()))
+        self.get_within(self.pool.connection_timeout())
+    }
+
+    /// A pooled connection within `wait`, the wait recorded.
+    fn get_within(&self, wait: Duration) -> Result<PooledConn, StorageError> {
+        let started = Instant::now();
+        let conn = self.pool.get_timeout(wait);
+        self.metrics.pool_wait(started.elapsed(), conn.is_ok());
+        conn.map_err(|e| StorageError::Unavailable(e.into()))
     }
 
     /// Runs `f` with a connection on a blocking thread.
@@ -126,18 +161,31 @@ impl Db {
     /// Whether the database answers a trivial query (readiness), within [`PING_BUDGET`] however
     /// the database fails (refusing, or not answering at all).
     pub async fn ping(&self) -> Result<(), StorageError> {
-        let pool = self.pool.clone();
-        let checkout = (PING_BUDGET / 2).min(pool.connection_timeout());
-        let work = run_blocking(move || -> Result<(), StorageError> {
-            let mut conn = pool
-                .get_timeout(checkout)
-                .map_err(|e| StorageError::Unavailable(e.into()))?;
-            diesel::connection::SimpleConnection::batch_execute(&mut *conn, "SELECT 1")?;
+        self.read_within(PING_BUDGET, |conn| -> Result<(), StorageError> {
+            diesel::connection::SimpleConnection::batch_execute(conn, "SELECT 1")?;
             Ok(())
+        })
+        .await
+    }
+
+    /// [`Db::read`] answered within `budget`, connection included, however the database fails
+    /// (refusing, or not answering at all): for readiness and the metrics scrape, which must
+    /// answer quickly during an outage. A query still running then finishes unheard.
+    pub async fn read_within<T, E, F>(&self, budget: Duration, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    {
+        let db = self.clone();
+        let checkout = (budget / 2).min(self.pool.connection_timeout());
+        let work = run_blocking(move || {
+            let mut conn = db.get_within(checkout)?;
+            f(&mut conn)
         });
-        tokio::time::timeout(PING_BUDGET, work)
+        tokio::time::timeout(budget, work)
             .await
-            .map_err(|_| StorageError::Unavailable(anyhow::anyhow!("no answer in {PING_BUDGET:?}")))?
+            .map_err(|_| StorageError::Unavailable(anyhow::anyhow!("no answer in {budget:?}")))?
     }
 }
 

@@ -11,9 +11,13 @@
 //! The group transaction takes the write lock up front (`BEGIN IMMEDIATE`): another process
 //! writing to the same file (a CLI command beside `serve`) makes it wait up to the busy timeout,
 //! never fail at once; a lock not had in time answers every job in the group "unavailable" (503).
+//!
+//! Each group is measured: how many jobs it carried, how long each had waited in the queue, and
+//! how long the group took ([`Metrics::sqlite_group`]).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::{Duration, Instant};
 
 use diesel::r2d2::ManageConnection;
 use diesel::Connection;
@@ -22,6 +26,7 @@ use tokio::sync::oneshot;
 use super::connection::{write_transaction_outcome, Manager, Unfinished};
 use super::error::StorageError;
 use super::DbConn;
+use crate::telemetry::metrics::Metrics;
 
 /// The most jobs one commit carries.
 pub const MAX_BATCH: usize = 256;
@@ -39,19 +44,23 @@ type Completion = Box<dyn FnOnce(Option<GroupFailure<'_>>) + Send>;
 /// Runs on the group's connection, or is told why the group could not start.
 type Job = Box<dyn FnOnce(Result<&mut DbConn, &str>) -> Completion + Send>;
 
+/// A job and when it was queued.
+type Queued = (Instant, Job);
+
 #[derive(Clone)]
 pub struct Writer {
-    jobs: Sender<Job>,
+    jobs: Sender<Queued>,
 }
 
 impl Writer {
-    /// Starts the writer thread with its own connection from `manager`.
-    pub fn start(manager: Manager) -> anyhow::Result<Writer> {
+    /// Starts the writer thread with its own connection from `manager`, recording its groups
+    /// into `metrics`.
+    pub fn start(manager: Manager, metrics: Metrics) -> anyhow::Result<Writer> {
         let conn = manager.connect()?;
-        let (jobs, queue) = mpsc::channel::<Job>();
+        let (jobs, queue) = mpsc::channel::<Queued>();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(manager, conn, queue))?;
+            .spawn(move || run(manager, conn, queue, &metrics))?;
         Ok(Writer { jobs })
     }
 
@@ -88,17 +97,24 @@ impl Writer {
             })
         });
         // If the writer is gone the job (and its sender) is dropped: the caller sees it.
-        let _ = self.jobs.send(job);
+        let _ = self.jobs.send((Instant::now(), job));
         rx
     }
 }
 
-fn run(manager: Manager, mut conn: DbConn, queue: Receiver<Job>) {
-    while let Ok(first) = queue.recv() {
+fn run(manager: Manager, mut conn: DbConn, queue: Receiver<Queued>, metrics: &Metrics) {
+    let mut waits: Vec<Duration> = Vec::with_capacity(MAX_BATCH);
+    while let Ok((queued, first)) = queue.recv() {
+        let started = Instant::now();
+        waits.clear();
+        waits.push(started.saturating_duration_since(queued));
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match queue.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok((queued, job)) => {
+                    waits.push(started.saturating_duration_since(queued));
+                    batch.push(job);
+                }
                 Err(_) => break,
             }
         }
@@ -134,6 +150,7 @@ fn run(manager: Manager, mut conn: DbConn, queue: Receiver<Job>) {
                 }
             }
         }));
+        metrics.sqlite_group(&waits, started.elapsed());
         if outcome.is_err() {
             // A job panicked mid-transaction: the connection's state is unknown, so replace it.
             // The callers in this group see their answer channel closed.

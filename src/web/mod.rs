@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod kiosk;
 pub mod lang;
+pub mod metrics;
 pub mod pages;
 pub mod session;
 pub mod staff;

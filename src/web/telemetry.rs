@@ -1,14 +1,19 @@
 //! One span per request carrying a request id (also returned as `X-Request-Id`). No personal
 //! data: spans record the method, the route pattern (not the path or query) and the status,
-//! never addresses, bodies or user agents.
+//! never addresses, bodies or user agents. [`record_metrics`] counts and times every request by
+//! the same route pattern (never the path, which may hold a tracking code).
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
+use std::time::Instant;
+
 use actix_web::middleware::Next;
-use actix_web::HttpMessage;
+use actix_web::{web, HttpMessage};
 use tracing::Span;
 use tracing_actix_web::{RequestId, RootSpanBuilder};
+
+use super::AppState;
 
 /// The root span of every request, without client address, path or query.
 pub struct PrivateRootSpan;
@@ -52,4 +57,28 @@ pub async fn request_id_header(
             .insert(HeaderName::from_static("x-request-id"), value);
     }
     Ok(res)
+}
+
+/// Middleware: counts each request by method, route pattern (`unmatched` when no route matched)
+/// and status, and records the time to its response head.
+pub async fn record_metrics(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let route = req.match_pattern();
+    let method = req.method().clone();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let res = next.call(req).await;
+    if let Some(state) = state {
+        let status = match &res {
+            Ok(res) => res.status().as_u16(),
+            Err(e) => e.as_response_error().status_code().as_u16(),
+        };
+        state
+            .db
+            .metrics()
+            .http_request(method.as_str(), route.as_deref(), status, started.elapsed());
+    }
+    res
 }

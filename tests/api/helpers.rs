@@ -132,6 +132,8 @@ pub fn smtp_to(port: u16) -> impl FnOnce(&mut Settings) {
 
 pub struct TestApp {
     pub address: String,
+    /// The metrics' own listener (`metrics.bind`), when the settings give them one.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub state: actix_web::web::Data<AppState>,
     /// The settings it was built with, for a second instance on the same database.
@@ -159,10 +161,12 @@ impl TestApp {
             .await
             .expect("application builds");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let metrics_address = app.metrics_port().map(|p| format!("http://127.0.0.1:{p}"));
         let state = app.state();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
+            metrics_address,
             client: Self::new_client(),
             state,
             settings,

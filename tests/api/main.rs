@@ -25,6 +25,7 @@ mod integrity;
 mod kiosk;
 mod ledger;
 mod mail;
+mod metrics;
 mod outage;
 mod rate_limits;
 mod rating;

@@ -205,9 +205,12 @@ pub fn download(
     format: LedgerFormat,
     tempdir: PathBuf,
 ) -> Result<Chunks, AppError> {
-    let permit = DOWNLOADS
-        .try_acquire()
-        .map_err(|_| AppError::RateLimited { retry_after_secs: 10 })?;
+    let permit = DOWNLOADS.try_acquire().map_err(|_| {
+        src.db
+            .metrics()
+            .rate_limited(crate::telemetry::metrics::Limiter::LedgerDownloads);
+        AppError::RateLimited { retry_after_secs: 10 }
+    })?;
     let (tx, rx) = mpsc::channel(4);
     let failed = tx.clone();
     tokio::task::spawn_blocking(move || {
