@@ -9,6 +9,7 @@ use crate::config::Settings;
 use crate::domain::contact::Email;
 use crate::domain::kind::Role;
 use crate::services::accounts::{self, AccountError};
+use crate::services::first_admin;
 use crate::services::sessions;
 
 #[derive(Subcommand)]
@@ -71,6 +72,10 @@ pub(super) async fn run(settings: &Settings, cmd: UserCommand) -> anyhow::Result
         UserCommand::Password { username } => {
             let password = read_password().await?;
             accounts::set_password(&db, &username, &password, "cli").await?;
+            if username == first_admin::USERNAME {
+                // The one-time password in the data directory no longer opens anything.
+                first_admin::forget(&settings.data_dir).await;
+            }
             println!("password set for {username}");
         }
         UserCommand::SignOut { username } => {

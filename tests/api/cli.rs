@@ -364,6 +364,28 @@ async fn serve_uses_environment_settings_and_logs_no_personal_data() {
         "the password is not in the output:\n{logs}"
     );
     assert!(logs.contains("first-admin-password"), "{logs}");
+
+    // A reset from the command line before that first sign-in makes the file stale: it goes.
+    let mut reset = minsheng()
+        .env(
+            "MINSHENG__DATABASE__URL",
+            format!("sqlite://{}", db_path.display()),
+        )
+        .env("MINSHENG__DATA_DIR", dir.join("data"))
+        .args(["user", "password", "--username", "admin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = reset.stdin.take().unwrap();
+        stdin.write_all(b"another long enough password\n").unwrap();
+    }
+    let out = reset.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!file.exists(), "the stale one-time password is removed");
 }
 
 #[test]

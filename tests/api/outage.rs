@@ -440,6 +440,24 @@ async fn a_web_form_sent_twice_makes_one_case_even_past_the_rate_limit(backend: 
     }
     assert_eq!(codes[0], codes[1], "the same receipt");
     assert_eq!(app.submission_count(), 1);
+    // Changed after it was sent (the citizen edited it after an unclear answer): said plainly,
+    // what was typed comes back, under a new key of its own; still one case.
+    let mut changed = fields;
+    changed[6].1 = "法院判决对方还我工钱三万元，一年了还没有执行到位，补充：对方已经搬家。";
+    let resp = browser
+        .post(app.url("/submit"))
+        .form(&changed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 409);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("之前已经提交成功"), "{html}");
+    assert!(!html.contains("Idempotency"), "no jargon for citizens");
+    assert!(html.contains("补充：对方已经搬家"), "what was typed comes back");
+    let fresh = hidden_value(&html, "idempotency_key").expect("a key");
+    assert!(!fresh.is_empty() && fresh != key, "a key of its own");
+    assert_eq!(app.submission_count(), 1);
     // A new form gets a new key.
     let page = browser
         .get(app.url("/submit"))

@@ -74,6 +74,9 @@ pub async fn submit(
                 return to_receipt(&state, &receipt, RECEIPT_COOKIE, RECEIPT_PATH).page(lang)
             }
             Ok(None) => {}
+            Err(AppError::IdempotencyKeyReused) => {
+                return Ok(changed_after_sending(&state, lang, form, token))
+            }
             Err(e) => return Ok(again(e.status(), &FieldErrors::default(), Some(&e))),
         }
     }
@@ -92,6 +95,33 @@ pub async fn submit(
         }
     };
     to_receipt(&state, &receipt, RECEIPT_COOKIE, RECEIPT_PATH).page(lang)
+}
+
+/// The form was sent and stored before (its key is known), and has been changed since — after
+/// an unknown outcome, say. Said plainly, with the changed form back under a key of its own, so
+/// sending it once more makes a new submission rather than being refused again.
+fn changed_after_sending(
+    state: &AppState,
+    lang: Lang,
+    mut form: SubmitForm,
+    token: csrf::CsrfToken,
+) -> HttpResponse {
+    form.idempotency_key.clear();
+    let banner = lang
+        .pick(
+            "这张表格之前已经提交成功并保存了。您修改后的内容还没有提交；如果确实要把修改后的内容作为新的一件提交，请再点一次“提交”。",
+            "This form was already sent and stored. Your changes have not been sent; to send them as a new submission, press Send once more.",
+        )
+        .to_owned();
+    let page = submit_page(
+        state,
+        lang,
+        form,
+        token.token,
+        &FieldErrors::default(),
+        Some(banner),
+    );
+    render_private(StatusCode::CONFLICT, &page, token.cookie)
 }
 
 /// Shows the tracking code and access key once; the cookie that carried them is cleared.
