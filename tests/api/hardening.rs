@@ -115,6 +115,40 @@ fn with_email(n: usize, email: &str) -> Value {
     body
 }
 
+/// Behind a load balancer each request may reach another instance: the daily quota per contact
+/// is kept in the database, so three instances together still take only the quota.
+async fn the_contact_quota_holds_across_instances(backend: Backend) {
+    let first = TestApp::spawn_with(backend, |s| s.limits.contact_per_day = 3).await;
+    let second = first.sibling(|_| {}).await;
+    let third = first.sibling(|_| {}).await;
+    let instances = [&first, &second, &third];
+    let mut answers = Vec::new();
+    for n in 0..6 {
+        let app = instances[n % 3];
+        answers.push(
+            app.post_json(&with_email(n, "same.person@example.com"))
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(answers, [201, 201, 201, 429, 429, 429]);
+    // And at the same moment: one more from each instance at once, none gets through.
+    let other: Vec<Value> = (7..12)
+        .map(|n| with_email(n, "other.person@example.com"))
+        .collect();
+    let (a, b, c) = tokio::join!(
+        first.post_json(&other[0]),
+        second.post_json(&other[1]),
+        third.post_json(&other[2]),
+    );
+    let statuses = [a.status(), b.status(), c.status()];
+    assert!(statuses.iter().all(|s| s.as_u16() == 201), "{statuses:?}");
+    let (a, b) = tokio::join!(first.post_json(&other[3]), third.post_json(&other[4]));
+    assert_eq!((a.status().as_u16(), b.status().as_u16()), (429, 429));
+    assert_eq!(first.submission_count(), 6);
+}
+
 async fn one_mailbox_is_one_quota_however_written(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.limits.contact_per_day = 3).await;
     for (n, email) in [
@@ -395,6 +429,7 @@ async fn event_figures_are_public_by_an_unguessable_id_only(backend: Backend) {
 
 on_both_backends!(
     ipv6_clients_are_limited_per_64,
+    the_contact_quota_holds_across_instances,
     one_mailbox_is_one_quota_however_written,
     unreachable_addresses_are_refused_with_a_reason,
     tracking_codes_and_request_values_stay_out_of_the_logs,
