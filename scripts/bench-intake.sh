@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# Load benchmark of durable intake on SQLite (issue #2).
+# Load benchmark of durable intake (issues #2 and #14).
 #
 # Release build; wrk with 32 connections for 20 s of valid POST /api/v1/submissions, each with a
 # distinct contact and X-Forwarded-For (the server trusts 127.0.0.1 as a proxy, limits raised).
-# Each round measures, in the same run, a baseline (a trivial actix-web POST handler) and then
-# minsheng on a fresh SQLite database, and counts the rows really stored. Prints every round and
-# the medians, with minsheng's throughput as a ratio of the baseline's.
+# Each round measures, in the same run:
+#   baseline  a trivial actix-web POST handler
+#   sqlite    minsheng on a fresh SQLite database (WAL, synchronous=FULL, mail worker running)
+#   postgres  minsheng on a fresh PostgreSQL database (fsync and synchronous_commit on)
+#   three     three `minsheng serve` on one fresh PostgreSQL database behind nginx (installed
+#             from Debian's packages if missing), loaded together through it
+# and counts the rows really stored for each. After the three-instance load the instances keep
+# sending mail for a few seconds; every mail file written must be a distinct outbox row marked
+# sent (nothing sent twice). Prints every round and the medians, with ratios to the baseline.
 #
-# Usage: scripts/bench-intake.sh            (ROUNDS=3 DURATION=20s CONNECTIONS=32 THREADS=2)
+# Usage: scripts/bench-intake.sh   (ROUNDS=3 DURATION=20s CONNECTIONS=32 THREADS=2
+#        MODES="sqlite postgres three"; PostgreSQL at MINSHENG_BENCH_PG, default
+#        postgres://postgres@127.0.0.1:5432)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,11 +23,16 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-20s}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
+PG=${MINSHENG_BENCH_PG:-postgres://postgres@127.0.0.1:5432}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/minsheng-target}
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (Debian package)…" >&2
   apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+fi
+if [[ " ${MODES:-three} " == *" three "* ]] && ! command -v nginx >/dev/null; then
+  echo "installing nginx (Debian package)…" >&2
+  apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null 2>&1 || apt-get install -y -qq nginx >/dev/null
 fi
 cargo build --release --quiet --bin minsheng --example bench_baseline
 BIN=$CARGO_TARGET_DIR/release/minsheng
@@ -45,45 +58,125 @@ run_wrk() { # port -> RESULT line
 
 field() { sed -E "s/.* $1=([0-9.]+).*/\1/" <<<"$2"; }
 
-base_rps=(); ms_rps=(); ms_p50=(); ms_p99=(); base_p99=(); stored_all=()
+# The settings every minsheng instance of the benchmark shares (database URL and port apart).
+# The mail worker runs, every second, as it would in service.
+serve() { # port, database URL, data dir, log file -> starts one instance in the background
+  MINSHENG_CONFIG_DIR=config \
+  MINSHENG__SERVER__BIND="127.0.0.1:$1" \
+  MINSHENG__SERVER__TRUSTED_PROXIES=127.0.0.1 \
+  MINSHENG__DATABASE__URL="$2" \
+  MINSHENG__DATABASE__POOL_SIZE=${POOL_SIZE:-8} \
+  MINSHENG__DATA_DIR="$3" \
+  MINSHENG__SECURITY__DATA_KEY="$DATA_KEY" \
+  MINSHENG__MAIL__INTERVAL_SECS=1 \
+  MINSHENG__MAIL__BATCH=200 \
+  MINSHENG__LIMITS__SUBMIT_BURST=100000000 \
+  MINSHENG__LIMITS__SUBMIT_PER_MINUTE=100000000 \
+  MINSHENG__LIMITS__CONTACT_PER_DAY=100000000 \
+  MINSHENG__LOG__FILTER=warn \
+    "$BIN" serve >"$4" 2>&1 & pids+=($!)
+}
+stop_all() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pids=(); }
+fresh_pg() { # database name -> URL of an empty database
+  psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null
+  psql "$PG/postgres" -qc "CREATE DATABASE $1" >/dev/null
+  echo "$PG/$1"
+}
+pg_count() { psql "$1" -tAc "$2"; }
+DATA_KEY=$(python3 -c "import secrets; print(secrets.token_hex(32))")
+# nginx in front of the three instances: keep-alive upstream connections, the client's address
+# passed on in X-Forwarded-For (which the instances trust from 127.0.0.1).
+cat >"$work/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+error_log $work/nginx-error.log warn;
+pid $work/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx-body;
+  proxy_temp_path $work/nginx-proxy;
+  upstream minsheng { server 127.0.0.1:18101; server 127.0.0.1:18102; server 127.0.0.1:18103; keepalive 64; }
+  server {
+    listen 127.0.0.1:18100;
+    location / {
+      proxy_pass http://minsheng;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+    }
+  }
+}
+CONF
+
+declare -A rps p50 p99 stored
+MODES=${MODES:-"sqlite postgres three"}
 for round in $(seq 1 "$ROUNDS"); do
   "$BASE" 127.0.0.1:18090 >/dev/null 2>&1 & pids+=($!)
   wait_port 18090
   b=$(run_wrk 18090)
-  kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
-
-  db="$work/round$round.db"
-  MINSHENG_CONFIG_DIR=config \
-  MINSHENG__SERVER__BIND=127.0.0.1:18091 \
-  MINSHENG__SERVER__TRUSTED_PROXIES=127.0.0.1 \
-  MINSHENG__DATABASE__URL="sqlite://$db" \
-  MINSHENG__DATABASE__POOL_SIZE=8 \
-  MINSHENG__DATA_DIR="$work/data" \
-  MINSHENG__LIMITS__SUBMIT_BURST=100000000 \
-  MINSHENG__LIMITS__SUBMIT_PER_MINUTE=100000000 \
-  MINSHENG__LIMITS__CONTACT_PER_DAY=100000000 \
-  MINSHENG__LOG__FILTER=info \
-    "$BIN" serve >"$work/serve$round.log" 2>&1 & pids+=($!)
-  wait_port 18091
-  m=$(run_wrk 18091)
-  kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
-  stored=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from submissions').fetchone()[0])" "$db")
-  sync_mode=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('pragma journal_mode').fetchone()[0])" "$db")
-
+  stop_all
   echo "round $round baseline: $b"
-  echo "round $round minsheng: $m stored_rows=$stored journal=$sync_mode"
-  base_rps+=("$(field rps "$b")"); base_p99+=("$(field p99_ms "$b")")
-  ms_rps+=("$(field ok_rps "$m")"); ms_p50+=("$(field p50_ms "$m")"); ms_p99+=("$(field p99_ms "$m")")
-  stored_all+=("$stored")
-  non2xx=$(field non2xx "$m")
-  if [ "$non2xx" != "0" ]; then echo "WARNING: $non2xx non-2xx answers in round $round" >&2; fi
+  rps[base,$round]=$(field rps "$b"); p99[base,$round]=$(field p99_ms "$b")
+
+  for mode in $MODES; do
+    case $mode in
+      sqlite)
+        db="$work/round$round.db"
+        serve 18091 "sqlite://$db" "$work/data-s$round" "$work/serve-s$round.log"
+        wait_port 18091
+        m=$(run_wrk 18091)
+        stop_all
+        n=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from submissions').fetchone()[0])" "$db")
+        rm -f "$db" "$db-wal" "$db-shm" ;;
+      postgres)
+        url=$(fresh_pg minsheng_bench_intake)
+        serve 18092 "$url" "$work/data-p$round" "$work/serve-p$round.log"
+        wait_port 18092
+        m=$(run_wrk 18092)
+        stop_all
+        n=$(pg_count "$url" "select count(*) from submissions") ;;
+      three)
+        url=$(fresh_pg minsheng_bench_three)
+        data="$work/data-3-$round"
+        # The first instance migrates; the other two start on the migrated database.
+        serve 18101 "$url" "$data" "$work/serve-3a$round.log"; wait_port 18101
+        serve 18102 "$url" "$data" "$work/serve-3b$round.log"
+        serve 18103 "$url" "$data" "$work/serve-3c$round.log"
+        wait_port 18102; wait_port 18103
+        nginx -c "$work/nginx.conf" -p "$work" & pids+=($!)
+        wait_port 18100
+        m=$(run_wrk 18100)
+        sleep 5 # the mail workers go on sending what the load queued
+        stop_all
+        n=$(pg_count "$url" "select count(*) from submissions")
+        sent=$(pg_count "$url" "select count(*) from outbox where status = 'sent'")
+        files=$(find "$data/mail" -type f 2>/dev/null | wc -l)
+        ids=$(grep -h -m1 -i '^Message-ID:' "$data"/mail/* 2>/dev/null | sort -u | wc -l)
+        echo "round $round three: mail sent rows=$sent files=$files distinct message ids=$ids"
+        if [ "$sent" != "$files" ] || [ "$files" != "$ids" ]; then
+          echo "FAILED: a mail was sent twice or not recorded (rows $sent, files $files, ids $ids)" >&2; exit 1
+        fi ;;
+      *) echo "unknown mode $mode" >&2; exit 2 ;;
+    esac
+    echo "round $round $mode: $m stored_rows=$n"
+    rps[$mode,$round]=$(field ok_rps "$m"); p50[$mode,$round]=$(field p50_ms "$m"); p99[$mode,$round]=$(field p99_ms "$m")
+    stored[$mode,$round]=$n
+    non2xx=$(field non2xx "$m")
+    if [ "$non2xx" != "0" ]; then echo "WARNING: $non2xx non-2xx answers in round $round ($mode)" >&2; fi
+  done
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-mb=$(median "${base_rps[@]}"); mm=$(median "${ms_rps[@]}")
+col() { local out=(); for r in $(seq 1 "$ROUNDS"); do out+=("${1}[$2,$r]"); done; for v in "${out[@]}"; do echo "${!v}"; done; }
+mb=$(median $(col rps base))
 echo
 echo "== medians over $ROUNDS rounds ($CONNECTIONS connections, $DURATION each, $(nproc) cores) =="
-echo "baseline (trivial actix-web POST):   $(printf '%.0f' "$mb") req/s, p99 $(median "${base_p99[@]}") ms"
-echo "minsheng (durable, SQLite FULL/WAL): $(printf '%.0f' "$mm") submissions/s, p50 $(median "${ms_p50[@]}") ms, p99 $(median "${ms_p99[@]}") ms"
-echo "rows stored per round:               ${stored_all[*]}"
-echo "ratio minsheng / baseline:           $(awk -v a="$mm" -v b="$mb" 'BEGIN {printf "%.3f", a/b}')"
+echo "baseline (trivial actix-web POST): $(printf '%.0f' "$mb") req/s, p99 $(median $(col p99 base)) ms"
+for mode in $MODES; do
+  mm=$(median $(col rps "$mode"))
+  printf '%-9s %6.0f submissions/s, p50 %s ms, p99 %s ms, ratio to baseline %s; rows stored per round: %s\n' \
+    "$mode" "$mm" "$(median $(col p50 "$mode"))" "$(median $(col p99 "$mode"))" \
+    "$(awk -v a="$mm" -v b="$mb" 'BEGIN {printf "%.3f", a/b}')" "$(col stored "$mode" | tr '\n' ' ')"
+done
