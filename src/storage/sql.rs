@@ -7,10 +7,11 @@
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
+use diesel::backend::Backend;
 use diesel::pg::Pg;
-use diesel::query_builder::QueryFragment;
-use diesel::query_dsl::methods::LoadQuery;
-use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{BigInt, HasSqlType, Integer, Text, Timestamp, Untyped};
 use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
@@ -33,6 +34,8 @@ pub enum Value {
 pub struct Sql {
     text: String,
     values: Vec<Value>,
+    /// Kept prepared on the connection (see [`Sql::prepared`]).
+    cached: bool,
 }
 
 impl Sql {
@@ -40,7 +43,17 @@ impl Sql {
         Sql {
             text: text.to_owned(),
             values: Vec::new(),
+            cached: false,
         }
+    }
+
+    /// Keeps the statement prepared on its connection, for the next run of the same text: for
+    /// statements of a fixed shape on a hot path (the rollup's, in every write). Statements whose
+    /// text varies with the request (lists of units) are prepared each time, so connections do
+    /// not collect them without end.
+    pub fn prepared(mut self) -> Sql {
+        self.cached = true;
+        self
     }
 
     /// Appends text; it must not hold `?` other than placeholders bound with [`Sql::bind`].
@@ -80,22 +93,6 @@ impl Sql {
         &self.text
     }
 
-    /// The text with PostgreSQL's numbered placeholders.
-    fn numbered(&self) -> String {
-        let mut out = String::with_capacity(self.text.len() + 8);
-        let mut n = 0;
-        for ch in self.text.chars() {
-            if ch == '?' {
-                n += 1;
-                out.push('$');
-                out.push_str(&n.to_string());
-            } else {
-                out.push(ch);
-            }
-        }
-        out
-    }
-
     /// Runs the statement and reads every row.
     pub fn load<T>(&self, conn: &mut DbConn) -> QueryResult<Vec<T>>
     where
@@ -103,8 +100,8 @@ impl Sql {
     {
         let started = Instant::now();
         let rows = match conn {
-            DbConn::Sqlite(c) => bound::<Sqlite, _, T>(self, self.text.clone(), c),
-            DbConn::Postgres(c) => bound::<Pg, _, T>(self, self.numbered(), c),
+            DbConn::Sqlite(c) => Statement(self).load::<T>(c),
+            DbConn::Postgres(c) => Statement(self).load::<T>(c),
         };
         self.timed(started);
         rows
@@ -129,59 +126,57 @@ impl Sql {
     pub fn execute(&self, conn: &mut DbConn) -> QueryResult<usize> {
         let started = Instant::now();
         let changed = match conn {
-            DbConn::Sqlite(c) => boxed::<Sqlite>(self, self.text.clone()).execute(c),
-            DbConn::Postgres(c) => boxed::<Pg>(self, self.numbered()).execute(c),
+            DbConn::Sqlite(c) => Statement(self).execute(c),
+            DbConn::Postgres(c) => Statement(self).execute(c),
         };
         self.timed(started);
         changed
     }
 }
 
-/// The statement as diesel's boxed raw query with every value bound.
-fn boxed<DB>(
-    sql: &Sql,
-    text: String,
-) -> diesel::query_builder::BoxedSqlQuery<'static, DB, diesel::query_builder::SqlQuery>
+/// A [`Sql`] as diesel runs it: the text between placeholders, each value bound where its `?`
+/// stood (diesel writes the backend's own placeholder: `?` or `$n`). Unlike diesel's raw
+/// `sql_query`, which is never cached, this may be kept in the connection's statement cache
+/// (keyed by its text and bind types) when the statement asked for it.
+struct Statement<'a>(&'a Sql);
+
+impl<DB> QueryFragment<DB> for Statement<'_>
 where
-    DB: diesel::backend::Backend
-        + diesel::sql_types::HasSqlType<Integer>
-        + diesel::sql_types::HasSqlType<BigInt>
-        + diesel::sql_types::HasSqlType<Text>
-        + diesel::sql_types::HasSqlType<Timestamp>,
-    i32: diesel::serialize::ToSql<Integer, DB>,
-    i64: diesel::serialize::ToSql<BigInt, DB>,
-    String: diesel::serialize::ToSql<Text, DB>,
-    NaiveDateTime: diesel::serialize::ToSql<Timestamp, DB>,
+    DB: Backend + HasSqlType<Integer> + HasSqlType<BigInt> + HasSqlType<Text> + HasSqlType<Timestamp>,
+    i32: ToSql<Integer, DB>,
+    i64: ToSql<BigInt, DB>,
+    String: ToSql<Text, DB>,
+    NaiveDateTime: ToSql<Timestamp, DB>,
 {
-    let mut query = diesel::sql_query(text).into_boxed::<DB>();
-    for value in &sql.values {
-        query = match value.clone() {
-            Value::Int(v) => query.bind::<Integer, _>(v),
-            Value::BigInt(v) => query.bind::<BigInt, _>(v),
-            Value::Text(v) => query.bind::<Text, _>(v),
-            Value::Time(v) => query.bind::<Timestamp, _>(v),
-        };
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        if !self.0.cached {
+            out.unsafe_to_cache_prepared();
+        }
+        let mut parts = self.0.text.split('?');
+        out.push_sql(parts.next().unwrap_or_default());
+        for (part, value) in parts.zip(&self.0.values) {
+            match value {
+                Value::Int(v) => out.push_bind_param::<Integer, _>(v)?,
+                Value::BigInt(v) => out.push_bind_param::<BigInt, _>(v)?,
+                Value::Text(v) => out.push_bind_param::<Text, _>(v)?,
+                Value::Time(v) => out.push_bind_param::<Timestamp, _>(v)?,
+            }
+            out.push_sql(part);
+        }
+        Ok(())
     }
-    query
 }
 
-fn bound<DB, C, T>(sql: &Sql, text: String, conn: &mut C) -> QueryResult<Vec<T>>
-where
-    DB: diesel::backend::Backend
-        + diesel::sql_types::HasSqlType<Integer>
-        + diesel::sql_types::HasSqlType<BigInt>
-        + diesel::sql_types::HasSqlType<Text>
-        + diesel::sql_types::HasSqlType<Timestamp>,
-    C: diesel::Connection<Backend = DB>,
-    i32: diesel::serialize::ToSql<Integer, DB>,
-    i64: diesel::serialize::ToSql<BigInt, DB>,
-    String: diesel::serialize::ToSql<Text, DB>,
-    NaiveDateTime: diesel::serialize::ToSql<Timestamp, DB>,
-    diesel::query_builder::BoxedSqlQuery<'static, DB, diesel::query_builder::SqlQuery>:
-        QueryFragment<DB> + LoadQuery<'static, C, T>,
-{
-    boxed::<DB>(sql, text).load(conn)
+impl QueryId for Statement<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
 }
+
+impl Query for Statement<'_> {
+    type SqlType = Untyped;
+}
+
+impl<C> RunQueryDsl<C> for Statement<'_> {}
 
 #[cfg(test)]
 mod tests {
@@ -193,6 +188,25 @@ mod tests {
         sql.bind(Value::Int(1)).push(" AND b IN ");
         sql.bind_list(&["x".to_owned(), "y".to_owned()]);
         assert_eq!(sql.text(), "SELECT 1 WHERE a = ? AND b IN (?, ?)");
-        assert_eq!(sql.numbered(), "SELECT 1 WHERE a = $1 AND b IN ($2, $3)");
+        let pg = diesel::debug_query::<Pg, _>(&Statement(&sql)).to_string();
+        assert!(
+            pg.starts_with("SELECT 1 WHERE a = $1 AND b IN ($2, $3) -- binds: [1, \"x\", \"y\"]"),
+            "{pg}"
+        );
+        let sqlite = diesel::debug_query::<Sqlite, _>(&Statement(&sql)).to_string();
+        assert!(
+            sqlite.starts_with("SELECT 1 WHERE a = ? AND b IN (?, ?) -- binds"),
+            "{sqlite}"
+        );
+    }
+
+    #[test]
+    fn only_statements_that_ask_are_kept_prepared() {
+        use diesel::query_builder::QueryFragment;
+        let sql = Sql::new("SELECT 1 WHERE a = ?");
+        let backend = Sqlite;
+        assert!(!Statement(&sql).is_safe_to_cache_prepared(&backend).unwrap());
+        let prepared = Sql::new("SELECT 1").prepared();
+        assert!(Statement(&prepared).is_safe_to_cache_prepared(&backend).unwrap());
     }
 }

@@ -237,8 +237,9 @@ pub fn share(conn: &mut DbConn, id: i64) -> QueryResult<Share> {
     let mut this = Sql::new("s.id = ");
     this.bind(Value::BigInt(id));
     Ok(Share {
-        daily: daily_shares(&this).load(conn)?,
-        days: days_shares(&this).load(conn)?,
+        // Run in every write: kept prepared (their text never changes).
+        daily: daily_shares(&this).prepared().load(conn)?,
+        days: days_shares(&this).prepared().load(conn)?,
     })
 }
 
@@ -278,7 +279,7 @@ pub fn apply(conn: &mut DbConn, before: &Share, after: &Share) -> QueryResult<()
             ") ON CONFLICT (day, unit, kind) DO UPDATE SET {}",
             set.join(", ")
         ));
-        sql.execute(conn)?;
+        sql.prepared().execute(conn)?;
     }
 
     let mut days: BTreeMap<&DaysKey, i64> = BTreeMap::new();
@@ -298,7 +299,7 @@ pub fn apply(conn: &mut DbConn, before: &Share, after: &Share) -> QueryResult<()
         sql.push(
             ") ON CONFLICT (month, unit, kind, measure, days) DO UPDATE SET n = stats_days.n + excluded.n",
         );
-        sql.execute(conn)?;
+        sql.prepared().execute(conn)?;
     }
     Ok(())
 }
