@@ -3,7 +3,6 @@
 //! web form and the API both call these; nothing here knows about HTTP.
 
 use chrono::NaiveDateTime;
-use diesel::Connection;
 use sha2::{Digest, Sha256};
 
 use super::context::Context;
@@ -143,6 +142,16 @@ pub async fn submit_once(
     let accept_deadline = state.sla.deadlines(cmd.kind).accept_by(now);
     let (channel, kind) = (cmd.channel.code(), cmd.kind.code());
 
+    // Routing is pure: decided before the write, so the writer does only SQL.
+    let decision = state.router.decide(&Facts {
+        kind: cmd.kind,
+        category: &cmd.category,
+        channel: cmd.channel,
+        region: &cmd.region,
+        target_unit: cmd.target_unit.as_deref(),
+        event_host: cmd.origin.event_host.as_deref(),
+    });
+
     for _ in 0..CODE_ATTEMPTS {
         let code = TrackingCode::generate();
         let key = AccessKey::generate();
@@ -157,155 +166,144 @@ pub async fn submit_once(
         let cmd = cmd.clone();
         let day = day.clone();
         let (contact_index, quota_index) = (contact_index.clone(), quota_index.clone());
-        let router = state.router.clone();
+        let decision = decision.clone();
         let (catalog, vault) = (state.catalog.clone(), state.vault.clone());
         let stored = state
             .db
+            // `write` is already one atomic unit (a savepoint in the SQLite writer's group, a
+            // transaction of its own on PostgreSQL): no nested savepoint here.
             .write(move |conn| -> Result<_, AppError> {
-                conn.transaction::<_, AppError, _>(|conn| {
-                    if submissions::tracking_code_exists(conn, &code_text)? {
-                        return Ok(None);
+                if submissions::tracking_code_exists(conn, &code_text)? {
+                    return Ok(None);
+                }
+                if let Some(i) = &idem_in {
+                    if !idempotency::claim(conn, &i.scope, &i.key, &i.request_hash, now.naive_utc())? {
+                        return match idempotency::find(conn, &i.scope, &i.key)? {
+                            Some((hash, _)) if hash != i.request_hash => Err(AppError::IdempotencyKeyReused),
+                            Some((_, Some(sealed))) => Ok(Some(Stored::Replay(sealed))),
+                            _ => Err(AppError::Internal(anyhow::anyhow!(
+                                "an idempotency key was claimed without an answer"
+                            ))),
+                        };
                     }
-                    if let Some(i) = &idem_in {
-                        if !idempotency::claim(conn, &i.scope, &i.key, &i.request_hash, now.naive_utc())? {
-                            return match idempotency::find(conn, &i.scope, &i.key)? {
-                                Some((hash, _)) if hash != i.request_hash => {
-                                    Err(AppError::IdempotencyKeyReused)
-                                }
-                                Some((_, Some(sealed))) => Ok(Some(Stored::Replay(sealed))),
-                                _ => Err(AppError::Internal(anyhow::anyhow!(
-                                    "an idempotency key was claimed without an answer"
-                                ))),
-                            };
-                        }
+                }
+                if let Some(index) = &quota_index {
+                    if !submissions::take_contact_quota(conn, index, &day, limit)? {
+                        return Err(AppError::RateLimited {
+                            retry_after_secs: seconds_left_today,
+                        });
                     }
-                    if let Some(index) = &quota_index {
-                        if !submissions::take_contact_quota(conn, index, &day, limit)? {
-                            return Err(AppError::RateLimited {
-                                retry_after_secs: seconds_left_today,
-                            });
-                        }
-                    }
-                    // Routing is pure and runs here, inside the intake transaction.
-                    let decision = router.decide(&Facts {
-                        kind: cmd.kind,
+                }
+                let (new_state, assigned, dispatch) = match &decision.outcome {
+                    Outcome::Assigned(unit) => (State::Assigned, Some(unit.as_str()), None),
+                    Outcome::PendingDispatch(office) => (State::PendingDispatch, None, office.as_deref()),
+                };
+                let at = now.naive_utc();
+                let id = submissions::insert(
+                    conn,
+                    &NewSubmissionRow {
+                        tracking_code: &code_text,
+                        access_key_hash: &key_hash,
+                        kind: cmd.kind.code(),
                         category: &cmd.category,
-                        channel: cmd.channel,
+                        channel: cmd.channel.code(),
                         region: &cmd.region,
                         target_unit: cmd.target_unit.as_deref(),
-                        event_host: cmd.origin.event_host.as_deref(),
-                    });
-                    let (new_state, assigned, dispatch) = match &decision.outcome {
-                        Outcome::Assigned(unit) => (State::Assigned, Some(unit.as_str()), None),
-                        Outcome::PendingDispatch(office) => (State::PendingDispatch, None, office.as_deref()),
-                    };
-                    let at = now.naive_utc();
-                    let id = submissions::insert(
-                        conn,
-                        &NewSubmissionRow {
-                            tracking_code: &code_text,
-                            access_key_hash: &key_hash,
-                            kind: cmd.kind.code(),
-                            category: &cmd.category,
-                            channel: cmd.channel.code(),
-                            region: &cmd.region,
-                            target_unit: cmd.target_unit.as_deref(),
-                            title: cmd.title.as_ref().map(|t| t.as_str()),
-                            body: cmd.body.as_str(),
-                            reporter_sealed: sealed.as_deref(),
-                            contact_index: contact_index.as_deref(),
-                            anonymous: cmd.anonymous,
-                            lang: cmd.lang.tag(),
-                            state: new_state.code(),
-                            assigned_unit: assigned,
-                            created_at: at,
-                            updated_at: at,
-                            routing_rule: decision.rule.as_deref(),
-                            routing_note: Some(&decision.explanation),
-                            routing_note_en: Some(&decision.explanation_en),
-                            dispatch_unit: dispatch,
-                            // The clock for deciding acceptance runs from receipt.
-                            due_at: Some(accept_deadline),
-                            accept_deadline: Some(accept_deadline),
-                            event_id: cmd.origin.event_id,
-                            kiosk_id: cmd.origin.kiosk_id,
-                            entered_by: cmd.origin.entered_by.as_deref(),
-                            received_day: stats::period::day_of(at),
-                            received_month: stats::period::month_of(at),
-                            publishable: cmd.publishable,
-                        },
-                    )?;
-                    submissions::record_event(
-                        conn,
-                        &code_text,
-                        &NewEventRow {
-                            submission_id: id,
-                            at,
-                            action: "submitted",
-                            state: State::Submitted.code(),
-                            note: Some("已收到您的来件。"),
-                            note_en: Some("Your message was received."),
-                            public: true,
-                            ..Default::default()
-                        },
-                    )?;
-                    submissions::record_event(
-                        conn,
-                        &code_text,
-                        &NewEventRow {
-                            submission_id: id,
-                            at,
-                            action: if assigned.is_some() {
-                                "routed"
-                            } else {
-                                "awaiting_dispatch"
-                            },
-                            state: new_state.code(),
-                            note: Some(&decision.explanation),
-                            note_en: Some(&decision.explanation_en),
-                            public: true,
-                            unit: assigned.or(dispatch),
-                            deadline: Some(accept_deadline),
-                            ..Default::default()
-                        },
-                    )?;
-                    // The receipt to the citizen and word to the unit, committed with the case.
-                    let holder = assigned.or(dispatch);
-                    let data = MailData {
-                        deadline: notify::day(accept_deadline),
-                        ..notify::case_facts(
-                            &catalog,
-                            &code_text,
-                            cmd.kind.code(),
-                            cmd.title.as_ref().map(|t| t.as_str()),
-                            holder,
-                        )
-                    };
-                    notify::citizen(
-                        conn,
-                        &vault,
-                        &code_text,
-                        cmd.reporter.email.as_deref(),
-                        cmd.lang.tag(),
-                        MailKind::Receipt,
-                        &data,
+                        title: cmd.title.as_ref().map(|t| t.as_str()),
+                        body: cmd.body.as_str(),
+                        reporter_sealed: sealed.as_deref(),
+                        contact_index: contact_index.as_deref(),
+                        anonymous: cmd.anonymous,
+                        lang: cmd.lang.tag(),
+                        state: new_state.code(),
+                        assigned_unit: assigned,
+                        created_at: at,
+                        updated_at: at,
+                        routing_rule: decision.rule.as_deref(),
+                        routing_note: Some(&decision.explanation),
+                        routing_note_en: Some(&decision.explanation_en),
+                        dispatch_unit: dispatch,
+                        // The clock for deciding acceptance runs from receipt.
+                        due_at: Some(accept_deadline),
+                        accept_deadline: Some(accept_deadline),
+                        event_id: cmd.origin.event_id,
+                        kiosk_id: cmd.origin.kiosk_id,
+                        entered_by: cmd.origin.entered_by.as_deref(),
+                        received_day: stats::period::day_of(at),
+                        received_month: stats::period::month_of(at),
+                        publishable: cmd.publishable,
+                    },
+                )?;
+                submissions::record_event(
+                    conn,
+                    &code_text,
+                    &NewEventRow {
+                        submission_id: id,
                         at,
-                    )?;
-                    if let Some(unit) = holder {
-                        notify::unit(conn, &catalog, unit, MailKind::NewCase, &data, at)?;
-                    }
-                    if let Some(i) = &idem_in {
-                        let answer = StoredAnswer {
-                            tracking_code: code_text.clone(),
-                            access_key: key_text.clone(),
-                            state: new_state.code().to_owned(),
-                            has_email,
-                        };
-                        let plain = serde_json::to_vec(&answer).map_err(|e| AppError::Internal(e.into()))?;
-                        idempotency::complete(conn, &i.scope, &i.key, &vault.seal(&plain, &i.context()))?;
-                    }
-                    Ok(Some(Stored::New(new_state)))
-                })
+                        action: "submitted",
+                        state: State::Submitted.code(),
+                        note: Some("已收到您的来件。"),
+                        note_en: Some("Your message was received."),
+                        public: true,
+                        ..Default::default()
+                    },
+                )?;
+                submissions::record_event(
+                    conn,
+                    &code_text,
+                    &NewEventRow {
+                        submission_id: id,
+                        at,
+                        action: if assigned.is_some() {
+                            "routed"
+                        } else {
+                            "awaiting_dispatch"
+                        },
+                        state: new_state.code(),
+                        note: Some(&decision.explanation),
+                        note_en: Some(&decision.explanation_en),
+                        public: true,
+                        unit: assigned.or(dispatch),
+                        deadline: Some(accept_deadline),
+                        ..Default::default()
+                    },
+                )?;
+                // The receipt to the citizen and word to the unit, committed with the case.
+                let holder = assigned.or(dispatch);
+                let data = MailData {
+                    deadline: notify::day(accept_deadline),
+                    ..notify::case_facts(
+                        &catalog,
+                        &code_text,
+                        cmd.kind.code(),
+                        cmd.title.as_ref().map(|t| t.as_str()),
+                        holder,
+                    )
+                };
+                notify::citizen(
+                    conn,
+                    &vault,
+                    &code_text,
+                    cmd.reporter.email.as_deref(),
+                    cmd.lang.tag(),
+                    MailKind::Receipt,
+                    &data,
+                    at,
+                )?;
+                if let Some(unit) = holder {
+                    notify::unit(conn, &catalog, unit, MailKind::NewCase, &data, at)?;
+                }
+                if let Some(i) = &idem_in {
+                    let answer = StoredAnswer {
+                        tracking_code: code_text.clone(),
+                        access_key: key_text.clone(),
+                        state: new_state.code().to_owned(),
+                        has_email,
+                    };
+                    let plain = serde_json::to_vec(&answer).map_err(|e| AppError::Internal(e.into()))?;
+                    idempotency::complete(conn, &i.scope, &i.key, &vault.seal(&plain, &i.context()))?;
+                }
+                Ok(Some(Stored::New(new_state)))
             })
             .await
             .inspect_err(|e| {
