@@ -35,6 +35,7 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub sign_in: SignInSettings,
     pub sweeper: SweeperSettings,
+    pub audit: AuditSettings,
     pub mail: MailSettings,
     pub kiosk: KioskSettings,
     pub stats: StatsSettings,
@@ -129,6 +130,14 @@ pub struct SignInSettings {
 #[serde(deny_unknown_fields)]
 pub struct SweeperSettings {
     pub interval_secs: u64,
+}
+
+/// The audit log's sealing job (see [`crate::storage::audit`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// How often `serve` seals the entries written since the last checkpoint; 0 turns it off.
+    pub seal_interval_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -214,11 +214,13 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until the server stops, running housekeeping and the sweeper alongside.
+    /// Serves until the server stops, running housekeeping, the sweeper, the mail worker and the
+    /// audit sealer alongside.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let housekeeping = housekeeping(self.state.clone());
         let sweeper = sweeper(self.state.clone());
         let mail = mail_worker(self.state.clone());
+        let sealer = audit_sealer(self.state.clone());
         let upkeep = metrics_upkeep(self.state.clone());
         let metrics_server = self.metrics_server.map(|(_, server)| server);
         let metrics_server = async move {
@@ -233,6 +235,7 @@ impl Application {
             () = housekeeping => Ok(()),
             () = sweeper => Ok(()),
             () = mail => Ok(()),
+            () = sealer => Ok(()),
             () = upkeep => Ok(()),
         }
     }
@@ -272,6 +275,22 @@ async fn sweeper(state: web::Data<AppState>) {
         match result {
             Ok(r) => metrics.swept(r.flagged, r.notices, r.closed_unrated),
             Err(e) => e.log(),
+        }
+    })
+    .await
+}
+
+/// Every `audit.seal_interval_secs`: checkpoint the audit log (see [`jobs::sealer`]).
+async fn audit_sealer(state: web::Data<AppState>) {
+    jobs::every(state.settings.audit.seal_interval_secs, || async {
+        let started = Instant::now();
+        let result = jobs::sealer::seal(&state.db, chrono::Utc::now()).await;
+        state
+            .db
+            .metrics()
+            .job_run(Job::AuditSeal, result.is_ok(), started.elapsed());
+        if let Err(e) = result {
+            e.log();
         }
     })
     .await

@@ -1,8 +1,9 @@
 //! Background work: the [`sweeper`] that supervises what runs late, [`housekeeping`] that forgets
-//! what is no longer needed, and [`every`], the one loop that runs each job inside `serve` (the
+//! what is no longer needed, the [`sealer`] that checkpoints the audit log, and [`every`], the one loop that runs each job inside `serve` (the
 //! mail worker too) until the server stops. The command line runs the same jobs once.
 
 pub mod housekeeping;
+pub mod sealer;
 pub mod sweeper;
 
 use std::future::Future;

@@ -145,6 +145,21 @@ diesel::table! {
         detail -> Nullable<Text>,
         prev_hash -> Text,
         hash -> Text,
+        chain -> Text,
+        seq -> BigInt,
+        checkpoint -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    audit_checkpoints (id) {
+        id -> BigInt,
+        sealed_at -> Timestamp,
+        first_entry -> BigInt,
+        last_entry -> BigInt,
+        entries -> BigInt,
+        prev_hash -> Text,
+        hash -> Text,
     }
 }
 

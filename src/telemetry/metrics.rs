@@ -127,6 +127,7 @@ impl Limiter {
 pub enum Job {
     Sweeper,
     Mail,
+    AuditSeal,
 }
 
 impl Job {
@@ -134,6 +135,7 @@ impl Job {
         match self {
             Job::Sweeper => "sweeper",
             Job::Mail => "mail",
+            Job::AuditSeal => "audit_seal",
         }
     }
 }
@@ -426,7 +428,7 @@ fn describe_all() {
     for limiter in Limiter::ALL {
         counter!(RATE_LIMITED, "limiter" => limiter.name()).absolute(0);
     }
-    for job in [Job::Sweeper, Job::Mail] {
+    for job in [Job::Sweeper, Job::Mail, Job::AuditSeal] {
         for outcome in ["ok", "error"] {
             counter!(JOB_RUNS, "job" => job.name(), "outcome" => outcome).absolute(0);
         }

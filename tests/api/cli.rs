@@ -459,13 +459,36 @@ fn staff_accounts_tokens_and_audit_from_the_command_line() {
     assert!(String::from_utf8_lossy(&swept.stdout).contains("flagged 0 overdue case(s)"));
     assert!(!run(&["sweep", "--as-of", "next tuesday"], None).status.success());
 
+    // A reset is audited (chain `actor:cli`), and sealed by the next command.
+    let reset = run(
+        &["user", "password", "--username", "zhang.wei"],
+        Some("another long enough password\n"),
+    );
+    assert!(
+        reset.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reset.stderr)
+    );
+    let sealed = run(&["audit", "seal"], None);
+    assert!(
+        sealed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sealed.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&sealed.stdout).contains("sealed 1 entries in checkpoint 1"),
+        "{}",
+        String::from_utf8_lossy(&sealed.stdout)
+    );
     let verify = run(&["audit", "verify"], None);
     assert!(
         verify.status.success(),
         "{}",
         String::from_utf8_lossy(&verify.stderr)
     );
-    assert!(String::from_utf8_lossy(&verify.stdout).contains("audit log intact"));
+    let said = String::from_utf8_lossy(&verify.stdout);
+    assert!(said.contains("audit log intact"), "{said}");
+    assert!(said.contains("1 checkpoints; 0 entries not sealed yet"), "{said}");
 }
 
 #[test]

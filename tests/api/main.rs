@@ -13,6 +13,7 @@ mod helpers;
 mod accounts;
 mod api_errors;
 mod api_submissions;
+mod audit;
 mod board;
 mod browser;
 mod cli;

@@ -7,9 +7,14 @@
 //! and the difference is added — so a figure read from the rollup equals a count over the cases,
 //! and the exact-recount tests check both paths.
 //!
-//! On PostgreSQL every change to the rollup happens under the audit log's transaction lock, which
-//! every writing transaction takes anyway: one lock order, so two changes to the same rollup rows
-//! never deadlock, and the "before" read sees the latest committed case.
+//! On PostgreSQL no lock is shared by all writers (there used to be one, the audit log's; see
+//! [`lock`] for why none is needed). A change to a case holds the case's row from before its
+//! "before" read to the end of its transaction, so that read sees the latest committed case and
+//! nobody changes the case between it and the "after" read. The deltas are added by upserts
+//! (`n = n + excluded.n`, atomic per row) in one global key order — every `stats_daily` row by
+//! (day, unit, kind), then every `stats_days` row by its key — and every writing transaction
+//! changes at most one existing case (a new case's INSERT locks nothing another transaction
+//! holds), so two transactions always take rollup rows in the same order and never deadlock.
 //!
 //! A bulk load (demo data) marks the rollup stale; it is rebuilt from the cases in one statement
 //! per table by [`refresh_if_stale`], which the migrations runner calls.
@@ -226,10 +231,27 @@ pub struct Share {
     days: Vec<DaysKey>,
 }
 
-/// Serialises changes to the rollup with the audit log's appends (PostgreSQL; SQLite has one
-/// writer). Call before reading a case's share.
-pub fn lock(conn: &mut DbConn) -> QueryResult<()> {
-    crate::storage::audit::lock_appends(conn)
+/// Holds case `id`'s row until the transaction ends (PostgreSQL; SQLite has one writer). Call
+/// before reading the case's share.
+///
+/// This used to take the audit log's global advisory lock, which made every write of every
+/// instance wait for the one before. It is not needed to avoid deadlocks: [`apply`] upserts in
+/// one key order (all `stats_daily` keys sorted, then all `stats_days` keys sorted), and a
+/// writing transaction tracks at most one existing case, after locking that case's row — so all
+/// transactions lock rollup rows in the same order, and a wait is never part of a cycle. Nor is
+/// it needed for exact sums: the upserts add deltas atomically, and the row lock taken here keeps
+/// the case as the "before" read saw it until this transaction commits.
+pub fn lock(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    if let DbConn::Postgres(pg) = conn {
+        use crate::storage::schema::submissions;
+        use diesel::prelude::*;
+        submissions::table
+            .filter(submissions::id.eq(id))
+            .select(submissions::id)
+            .for_update()
+            .load::<i64>(pg)?;
+    }
+    Ok(())
 }
 
 /// Case `id`'s share of the rollup as it stands (nothing for a case that does not exist).
@@ -310,7 +332,7 @@ pub fn tracking<T>(
     id: i64,
     change: impl FnOnce(&mut DbConn) -> QueryResult<T>,
 ) -> QueryResult<T> {
-    lock(conn)?;
+    lock(conn, id)?;
     let before = share(conn, id)?;
     let out = change(conn)?;
     let after = share(conn, id)?;
@@ -341,9 +363,18 @@ pub fn refresh_if_stale(conn: &mut DbConn) -> QueryResult<bool> {
     Ok(true)
 }
 
-/// Fills the rollup afresh from every case.
+/// Fills the rollup afresh from every case. On PostgreSQL it first waits for every transaction
+/// changing a case to end and keeps new ones out until it commits (`EXCLUSIVE` still lets
+/// plain reads through), so no change is counted twice or lost.
 pub fn rebuild(conn: &mut DbConn) -> QueryResult<()> {
-    lock(conn)?;
+    use diesel::Connection;
+    conn.transaction(rebuild_locked)
+}
+
+fn rebuild_locked(conn: &mut DbConn) -> QueryResult<()> {
+    if matches!(conn, DbConn::Postgres(_)) {
+        Sql::new("LOCK TABLE submissions IN EXCLUSIVE MODE").execute(conn)?;
+    }
     Sql::new("DELETE FROM stats_daily").execute(conn)?;
     Sql::new("DELETE FROM stats_days").execute(conn)?;
     let names: Vec<&str> = COLUMNS.iter().map(|(n, _)| *n).collect();
