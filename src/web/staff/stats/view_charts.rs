@@ -1,7 +1,6 @@
 //! The dashboard's three server-rendered charts, built from a report: 查结率 and 按期办结率 per
 //! group, the weekly trend of received against concluded, and the outcomes stacked per group.
 
-use super::view::*;
 use super::*;
 use std::collections::BTreeMap;
 
