@@ -1,6 +1,6 @@
 //! Rate limits with `governor`: keyed per client address for submissions and for status
 //! look-ups (against probing tracking codes). The per-contact daily limit lives in the database
-//! (see [`crate::storage::submissions::take_contact_quota`]) so it holds across instances. Staff
+//! (see [`crate::storage::contact_quota::take`]) so it holds across instances. Staff
 //! sign-in failures have limits of their own ([`signin`]).
 //!
 //! Keyed limiters remember one entry per client; [`Limits::housekeeping`] forgets idle ones, and a

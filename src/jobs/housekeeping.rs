@@ -5,14 +5,14 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::deadlines::beijing_day;
 use crate::error::AppError;
-use crate::storage::{idempotency, submissions, Db};
+use crate::storage::{contact_quota, idempotency, Db};
 
 /// Prunes as of `now`.
 pub async fn prune(db: &Db, now: DateTime<Utc>) -> Result<(), AppError> {
     let (today, _) = beijing_day(now);
     let day_ago = (now - Duration::days(1)).naive_utc();
     db.write(move |conn| -> Result<_, AppError> {
-        submissions::prune_contact_quota(conn, &today)?;
+        contact_quota::prune(conn, &today)?;
         idempotency::prune(conn, day_ago)?;
         Ok(())
     })

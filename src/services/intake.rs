@@ -15,7 +15,7 @@ use crate::mail::rating_link::{self as token, RatingClaim};
 use crate::mail::{notify, MailData, MailKind};
 use crate::routing::{Facts, Outcome};
 use crate::storage::submissions::{self, NewEventRow, NewSubmissionRow};
-use crate::storage::{idempotency, ratings};
+use crate::storage::{contact_quota, idempotency, ratings};
 use crate::telemetry::metrics::Limiter;
 
 /// What the citizen is told once, right after submitting (or again, to a retry with the same
@@ -188,7 +188,7 @@ pub async fn submit_once(
                     }
                 }
                 if let Some(index) = &quota_index {
-                    if !submissions::take_contact_quota(conn, index, &day, limit)? {
+                    if !contact_quota::take(conn, index, &day, limit)? {
                         return Err(AppError::RateLimited {
                             retry_after_secs: seconds_left_today,
                         });

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod board;
 pub mod connection;
+pub mod contact_quota;
 pub mod error;
 pub mod events;
 pub mod idempotency;

@@ -1,10 +1,10 @@
-//! Submissions, their timeline events and the per-contact daily quota.
+//! Submissions and their timeline events. The per-contact daily quota is [`super::contact_quota`].
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::audit::{self, AuditEntry};
-use super::schema::{contact_quota, submission_events, submissions};
+use super::schema::{submission_events, submissions};
 use super::sql::Sql;
 use super::stats::rollup;
 use super::DbConn;
@@ -215,35 +215,6 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
 
 pub fn count_events(conn: &mut DbConn) -> QueryResult<i64> {
     submission_events::table.count().get_result(conn)
-}
-
-/// Takes one unit of a contact's quota for `day`. Returns false, changing nothing, when the
-/// contact has already used `limit`. The row update locks the counter, so concurrent
-/// transactions (and instances) count one after another.
-pub fn take_contact_quota(conn: &mut DbConn, index: &str, day: &str, limit: i32) -> QueryResult<bool> {
-    let ensure_row = diesel::insert_into(contact_quota::table)
-        .values((
-            contact_quota::contact_index.eq(index),
-            contact_quota::day.eq(day),
-            contact_quota::used.eq(0),
-        ))
-        .on_conflict((contact_quota::contact_index, contact_quota::day))
-        .do_nothing();
-    on_each_backend!(conn, |c| ensure_row.execute(c))?;
-    let updated = diesel::update(
-        contact_quota::table
-            .filter(contact_quota::contact_index.eq(index))
-            .filter(contact_quota::day.eq(day))
-            .filter(contact_quota::used.lt(limit)),
-    )
-    .set(contact_quota::used.eq(contact_quota::used + 1))
-    .execute(conn)?;
-    Ok(updated == 1)
-}
-
-/// Forgets quota rows of days before `day`.
-pub fn prune_contact_quota(conn: &mut DbConn, day: &str) -> QueryResult<usize> {
-    diesel::delete(contact_quota::table.filter(contact_quota::day.lt(day))).execute(conn)
 }
 
 /// What an action changes on a case. `None` leaves a column alone; `Some(None)` clears it.

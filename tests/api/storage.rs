@@ -139,8 +139,8 @@ on_both_backends!(
 
 async fn a_failing_write_leaves_nothing_and_spares_its_neighbours(backend: Backend) {
     use minsheng::error::AppError;
+    use minsheng::storage::contact_quota::take as take_contact_quota;
     use minsheng::storage::schema::contact_quota::dsl::*;
-    use minsheng::storage::submissions::take_contact_quota;
     let app = TestApp::spawn(backend).await;
     let db = &app.state.db;
     // Today, so that housekeeping (which forgets past days) leaves the rows alone.
