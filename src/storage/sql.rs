@@ -152,6 +152,13 @@ where
         if !self.0.cached {
             out.unsafe_to_cache_prepared();
         }
+        // Every `?` is a placeholder (see [`Sql::push`]); a count that differs is a bug, refused
+        // rather than run with text cut off.
+        if self.0.text.matches('?').count() != self.0.values.len() {
+            return Err(diesel::result::Error::QueryBuilderError(
+                "a statement's placeholders and bound values differ in number".into(),
+            ));
+        }
         let mut parts = self.0.text.split('?');
         out.push_sql(parts.next().unwrap_or_default());
         for (part, value) in parts.zip(&self.0.values) {
@@ -201,9 +208,19 @@ mod tests {
     }
 
     #[test]
+    fn a_question_mark_that_is_not_bound_is_refused() {
+        let mut sql = Sql::new("SELECT '?' WHERE a = ");
+        sql.bind(Value::Int(1));
+        use diesel::query_builder::QueryFragment;
+        let refused = Statement(&sql).is_safe_to_cache_prepared(&Sqlite).unwrap_err();
+        assert!(refused.to_string().contains("differ in number"), "{refused}");
+    }
+
+    #[test]
     fn only_statements_that_ask_are_kept_prepared() {
         use diesel::query_builder::QueryFragment;
-        let sql = Sql::new("SELECT 1 WHERE a = ?");
+        let mut sql = Sql::new("SELECT 1 WHERE a = ");
+        sql.bind(Value::Int(1));
         let backend = Sqlite;
         assert!(!Statement(&sql).is_safe_to_cache_prepared(&backend).unwrap());
         let prepared = Sql::new("SELECT 1").prepared();
