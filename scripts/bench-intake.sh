@@ -76,6 +76,9 @@ serve() { # port, database URL, data dir, log file -> starts one instance in the
   MINSHENG__LOG__FILTER=warn \
     "$BIN" serve >"$4" 2>&1 & pids+=($!)
 }
+vmhwm() { # pid -> its peak resident memory (VmHWM), in MiB
+  awk '/^VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"
+}
 stop_all() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pids=(); }
 fresh_pg() { # database name -> URL of an empty database
   psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null
@@ -110,7 +113,7 @@ http {
 }
 CONF
 
-declare -A rps p50 p99 stored
+declare -A rps p50 p99 stored hwm
 MODES=${MODES:-"sqlite postgres three"}
 for round in $(seq 1 "$ROUNDS"); do
   "$BASE" 127.0.0.1:18090 >/dev/null 2>&1 & pids+=($!)
@@ -127,6 +130,7 @@ for round in $(seq 1 "$ROUNDS"); do
         serve 18091 "sqlite://$db" "$work/data-s$round" "$work/serve-s$round.log"
         wait_port 18091
         m=$(run_wrk 18091)
+        hwm[sqlite,$round]=$(vmhwm "${pids[0]}")
         stop_all
         n=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from submissions').fetchone()[0])" "$db")
         rm -f "$db" "$db-wal" "$db-shm" ;;
@@ -135,6 +139,7 @@ for round in $(seq 1 "$ROUNDS"); do
         serve 18092 "$url" "$work/data-p$round" "$work/serve-p$round.log"
         wait_port 18092
         m=$(run_wrk 18092)
+        hwm[postgres,$round]=$(vmhwm "${pids[0]}")
         stop_all
         n=$(pg_count "$url" "select count(*) from submissions") ;;
       three)
@@ -160,7 +165,7 @@ for round in $(seq 1 "$ROUNDS"); do
         fi ;;
       *) echo "unknown mode $mode" >&2; exit 2 ;;
     esac
-    echo "round $round $mode: $m stored_rows=$n"
+    echo "round $round $mode: $m stored_rows=$n peak_rss_mib=${hwm[$mode,$round]:-n/a}"
     rps[$mode,$round]=$(field ok_rps "$m"); p50[$mode,$round]=$(field p50_ms "$m"); p99[$mode,$round]=$(field p99_ms "$m")
     stored[$mode,$round]=$n
     non2xx=$(field non2xx "$m")
@@ -179,4 +184,5 @@ for mode in $MODES; do
   printf '%-9s %6.0f submissions/s, p50 %s ms, p99 %s ms, ratio to baseline %s; rows stored per round: %s\n' \
     "$mode" "$mm" "$(median $(col p50 "$mode"))" "$(median $(col p99 "$mode"))" \
     "$(awk -v a="$mm" -v b="$mb" 'BEGIN {printf "%.3f", a/b}')" "$(col stored "$mode" | tr '\n' ' ')"
+  if [ -n "${hwm[$mode,1]:-}" ]; then echo "          peak resident memory (VmHWM) per round, MiB: $(col hwm "$mode" | tr '\n' ' ')"; fi
 done

@@ -153,6 +153,9 @@ pub struct StatsSettings {
     /// On the public board, a count under this is shown as "<N" (and a rate over fewer cases is
     /// not shown); see [`crate::domain::stats::suppress`].
     pub public_min_count: u32,
+    /// How often `serve` folds the rollup's deltas into its rows (see
+    /// [`crate::storage::stats::rollup`]); 0 turns it off.
+    pub fold_interval_secs: u64,
 }
 
 /// Where `GET /metrics` (Prometheus text) answers and who may read it; see

@@ -214,13 +214,14 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until the server stops, running housekeeping, the sweeper, the mail worker and the
-    /// audit sealer alongside.
+    /// Serves until the server stops, running housekeeping, the sweeper, the mail worker, the
+    /// audit sealer and the rollup's folder alongside.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let housekeeping = housekeeping(self.state.clone());
         let sweeper = sweeper(self.state.clone());
         let mail = mail_worker(self.state.clone());
         let sealer = audit_sealer(self.state.clone());
+        let folder = rollup_folder(self.state.clone());
         let upkeep = metrics_upkeep(self.state.clone());
         let metrics_server = self.metrics_server.map(|(_, server)| server);
         let metrics_server = async move {
@@ -236,6 +237,7 @@ impl Application {
             () = sweeper => Ok(()),
             () = mail => Ok(()),
             () = sealer => Ok(()),
+            () = folder => Ok(()),
             () = upkeep => Ok(()),
         }
     }
@@ -289,6 +291,22 @@ async fn audit_sealer(state: web::Data<AppState>) {
             .db
             .metrics()
             .job_run(Job::AuditSeal, result.is_ok(), started.elapsed());
+        if let Err(e) = result {
+            e.log();
+        }
+    })
+    .await
+}
+
+/// Every `stats.fold_interval_secs`: fold the rollup's deltas (see [`jobs::rollup`]).
+async fn rollup_folder(state: web::Data<AppState>) {
+    jobs::every(state.settings.stats.fold_interval_secs, || async {
+        let started = Instant::now();
+        let result = jobs::rollup::fold(&state.db).await;
+        state
+            .db
+            .metrics()
+            .job_run(Job::RollupFold, result.is_ok(), started.elapsed());
         if let Err(e) = result {
             e.log();
         }

@@ -10,7 +10,7 @@ use diesel::QueryResult;
 use super::compose::{MailData, MailKind};
 use crate::catalog::Catalog;
 use crate::domain::{Kind, Reporter};
-use crate::storage::outbox::{self, NewMail, To};
+use crate::storage::outbox::{self, MailRow, NewMail, To};
 use crate::storage::submissions::SubmissionRow;
 use crate::storage::{accounts, DbConn};
 use crate::vault::Vault;
@@ -74,19 +74,53 @@ pub fn citizen(
     data: &MailData,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    let Some(email) = email else { return Ok(()) };
-    let sealed = vault.seal(email.as_bytes(), &outbox::citizen_context(code));
-    outbox::enqueue(
-        conn,
-        &NewMail {
-            template: kind.name(),
-            to: To::Citizen(&sealed),
-            case_code: Some(code),
-            payload: &payload(data),
-            lang,
-            at,
-        },
-    )
+    match citizen_row(vault, code, email, lang, kind, data, at) {
+        Some(row) => outbox::enqueue_all(conn, &[row]),
+        None => Ok(()),
+    }
+}
+
+/// The outbox row of [`citizen`], sealed and serialised without touching the database (so a
+/// write can carry it ready-made); `None` without an address.
+#[allow(clippy::too_many_arguments)]
+pub fn citizen_row(
+    vault: &Vault,
+    code: &str,
+    email: Option<&str>,
+    lang: &str,
+    kind: MailKind,
+    data: &MailData,
+    at: NaiveDateTime,
+) -> Option<MailRow> {
+    let sealed = vault.seal(email?.as_bytes(), &outbox::citizen_context(code));
+    Some(MailRow::new(&NewMail {
+        template: kind.name(),
+        to: To::Citizen(&sealed),
+        case_code: Some(code),
+        payload: &payload(data),
+        lang,
+        at,
+    }))
+}
+
+/// The outbox row of [`unit`], built without touching the database; `None` when the directory
+/// has no address for the unit.
+pub fn unit_row(
+    catalog: &Catalog,
+    unit_code: &str,
+    kind: MailKind,
+    data: &MailData,
+    at: NaiveDateTime,
+) -> Option<MailRow> {
+    let (address, data) = unit_mail(catalog, unit_code, data)?;
+    Some(MailRow::new(&NewMail {
+        template: kind.name(),
+        to: To::Unit(&address),
+        case_code: Some(&data.tracking_code),
+        payload: &payload(&data),
+        lang: "zh-CN",
+        at,
+    }))
 }
 
 /// A unit's published address and `data` naming that unit; `None` when it has no address.
@@ -141,8 +175,8 @@ pub fn unit(
     data: &MailData,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    match unit_mail(catalog, unit_code, data) {
-        Some((address, data)) => to_unit_address(conn, &address, kind, &data, at),
+    match unit_row(catalog, unit_code, kind, data, at) {
+        Some(row) => outbox::enqueue_all(conn, &[row]),
         None => Ok(()),
     }
 }

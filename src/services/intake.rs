@@ -14,8 +14,9 @@ use crate::error::AppError;
 use crate::mail::rating_link::{self as token, RatingClaim};
 use crate::mail::{notify, MailData, MailKind};
 use crate::routing::{Facts, Outcome};
+use crate::storage::audit::{self, AuditEntry};
 use crate::storage::submissions::{self, NewEventRow, NewSubmissionRow};
-use crate::storage::{contact_quota, idempotency, ratings};
+use crate::storage::{contact_quota, idempotency, new_case, outbox, ratings};
 use crate::telemetry::metrics::Limiter;
 
 /// What the citizen is told once, right after submitting (or again, to a retry with the same
@@ -66,10 +67,14 @@ impl Idempotency {
 
 /// What the intake transaction did.
 enum Stored {
-    New(State),
+    New,
     /// The first request's answer, sealed.
     Replay(Vec<u8>),
 }
+
+/// Why an intake transaction was rolled back when the tracking code drawn was taken (it must
+/// fail, not return, so that nothing it wrote before stays).
+const CODE_TAKEN: &str = "tracking code taken";
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct StoredAnswer {
@@ -152,35 +157,74 @@ pub async fn submit_once(
         event_host: cmd.origin.event_host.as_deref(),
     });
 
+    let (new_state, assigned, dispatch) = match &decision.outcome {
+        Outcome::Assigned(unit) => (State::Assigned, Some(unit.clone()), None),
+        Outcome::PendingDispatch(office) => (State::PendingDispatch, None, office.clone()),
+    };
+    let holder = assigned.clone().or_else(|| dispatch.clone());
+    let at = now.naive_utc();
     for _ in 0..CODE_ATTEMPTS {
         let code = TrackingCode::generate();
         let key = AccessKey::generate();
         let code_text = code.display();
         let key_hash = key.hash();
-        let key_text = key.reveal();
-        let idem_in = idem.clone();
-        // Sealed with the tracking code as context: it cannot be moved to another row.
+        // Everything that is not SQL is done here, before the write: sealing, hashing, the mails
+        // and the stored answer (see `storage::new_case`).
         let sealed = identity
             .as_ref()
             .map(|plain| state.vault.seal(plain, code_text.as_bytes()));
+        let (first, second) = first_events(&decision, holder.as_deref(), new_state, accept_deadline);
+        let entries = audit::new_chain(&[first.audit(&code_text, at), second.audit(&code_text, at)]);
+        let data = MailData {
+            deadline: notify::day(accept_deadline),
+            ..notify::case_facts(
+                &state.catalog,
+                &code_text,
+                cmd.kind.code(),
+                cmd.title.as_ref().map(|t| t.as_str()),
+                holder.as_deref(),
+            )
+        };
+        let lang = cmd.lang.tag();
+        let email = cmd.reporter.email.as_deref();
+        // The receipt to the citizen and word to the unit, committed with the case.
+        let mails: Vec<_> = [
+            notify::citizen_row(
+                &state.vault,
+                &code_text,
+                email,
+                lang,
+                MailKind::Receipt,
+                &data,
+                at,
+            ),
+            holder
+                .as_deref()
+                .and_then(|unit| notify::unit_row(&state.catalog, unit, MailKind::NewCase, &data, at)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let answer = match &idem {
+            Some(i) => Some(stored_answer(state, i, &code_text, &key, new_state, has_email)?),
+            None => None,
+        };
+        let idem_in = idem.clone();
         let cmd = cmd.clone();
         let day = day.clone();
         let (contact_index, quota_index) = (contact_index.clone(), quota_index.clone());
         let decision = decision.clone();
-        let (catalog, vault) = (state.catalog.clone(), state.vault.clone());
-        let stored = state
+        let (assigned, dispatch) = (assigned.clone(), dispatch.clone());
+        let written = state
             .db
             // `write` is already one atomic unit (a savepoint in the SQLite writer's group, a
             // transaction of its own on PostgreSQL): no nested savepoint here.
             .write(move |conn| -> Result<_, AppError> {
-                if submissions::tracking_code_exists(conn, &code_text)? {
-                    return Ok(None);
-                }
                 if let Some(i) = &idem_in {
-                    if !idempotency::claim(conn, &i.scope, &i.key, &i.request_hash, now.naive_utc())? {
+                    if !idempotency::claim(conn, &i.scope, &i.key, &i.request_hash, at)? {
                         return match idempotency::find(conn, &i.scope, &i.key)? {
                             Some((hash, _)) if hash != i.request_hash => Err(AppError::IdempotencyKeyReused),
-                            Some((_, Some(sealed))) => Ok(Some(Stored::Replay(sealed))),
+                            Some((_, Some(sealed))) => Ok(Stored::Replay(sealed)),
                             _ => Err(AppError::Internal(anyhow::anyhow!(
                                 "an idempotency key was claimed without an answer"
                             ))),
@@ -194,126 +238,54 @@ pub async fn submit_once(
                         });
                     }
                 }
-                let (new_state, assigned, dispatch) = match &decision.outcome {
-                    Outcome::Assigned(unit) => (State::Assigned, Some(unit.as_str()), None),
-                    Outcome::PendingDispatch(office) => (State::PendingDispatch, None, office.as_deref()),
+                let row = NewSubmissionRow {
+                    tracking_code: &code_text,
+                    access_key_hash: &key_hash,
+                    kind: cmd.kind.code(),
+                    category: &cmd.category,
+                    channel: cmd.channel.code(),
+                    region: &cmd.region,
+                    target_unit: cmd.target_unit.as_deref(),
+                    title: cmd.title.as_ref().map(|t| t.as_str()),
+                    body: cmd.body.as_str(),
+                    reporter_sealed: sealed.as_deref(),
+                    contact_index: contact_index.as_deref(),
+                    anonymous: cmd.anonymous,
+                    lang: cmd.lang.tag(),
+                    state: new_state.code(),
+                    assigned_unit: assigned.as_deref(),
+                    created_at: at,
+                    updated_at: at,
+                    routing_rule: decision.rule.as_deref(),
+                    routing_note: Some(&decision.explanation),
+                    routing_note_en: Some(&decision.explanation_en),
+                    dispatch_unit: dispatch.as_deref(),
+                    // The clock for deciding acceptance runs from receipt.
+                    due_at: Some(accept_deadline),
+                    accept_deadline: Some(accept_deadline),
+                    event_id: cmd.origin.event_id,
+                    kiosk_id: cmd.origin.kiosk_id,
+                    entered_by: cmd.origin.entered_by.as_deref(),
+                    received_day: stats::period::day_of(at),
+                    received_month: stats::period::month_of(at),
+                    publishable: cmd.publishable,
                 };
-                let at = now.naive_utc();
-                let id = submissions::insert(
-                    conn,
-                    &NewSubmissionRow {
-                        tracking_code: &code_text,
-                        access_key_hash: &key_hash,
-                        kind: cmd.kind.code(),
-                        category: &cmd.category,
-                        channel: cmd.channel.code(),
-                        region: &cmd.region,
-                        target_unit: cmd.target_unit.as_deref(),
-                        title: cmd.title.as_ref().map(|t| t.as_str()),
-                        body: cmd.body.as_str(),
-                        reporter_sealed: sealed.as_deref(),
-                        contact_index: contact_index.as_deref(),
-                        anonymous: cmd.anonymous,
-                        lang: cmd.lang.tag(),
-                        state: new_state.code(),
-                        assigned_unit: assigned,
-                        created_at: at,
-                        updated_at: at,
-                        routing_rule: decision.rule.as_deref(),
-                        routing_note: Some(&decision.explanation),
-                        routing_note_en: Some(&decision.explanation_en),
-                        dispatch_unit: dispatch,
-                        // The clock for deciding acceptance runs from receipt.
-                        due_at: Some(accept_deadline),
-                        accept_deadline: Some(accept_deadline),
-                        event_id: cmd.origin.event_id,
-                        kiosk_id: cmd.origin.kiosk_id,
-                        entered_by: cmd.origin.entered_by.as_deref(),
-                        received_day: stats::period::day_of(at),
-                        received_month: stats::period::month_of(at),
-                        publishable: cmd.publishable,
-                    },
-                )?;
-                submissions::record_event(
-                    conn,
-                    &code_text,
-                    &NewEventRow {
-                        submission_id: id,
-                        at,
-                        action: "submitted",
-                        state: State::Submitted.code(),
-                        note: Some("已收到您的来件。"),
-                        note_en: Some("Your message was received."),
-                        public: true,
-                        ..Default::default()
-                    },
-                )?;
-                submissions::record_event(
-                    conn,
-                    &code_text,
-                    &NewEventRow {
-                        submission_id: id,
-                        at,
-                        action: if assigned.is_some() {
-                            "routed"
-                        } else {
-                            "awaiting_dispatch"
-                        },
-                        state: new_state.code(),
-                        note: Some(&decision.explanation),
-                        note_en: Some(&decision.explanation_en),
-                        public: true,
-                        unit: assigned.or(dispatch),
-                        deadline: Some(accept_deadline),
-                        ..Default::default()
-                    },
-                )?;
-                // The receipt to the citizen and word to the unit, committed with the case.
-                let holder = assigned.or(dispatch);
-                let data = MailData {
-                    deadline: notify::day(accept_deadline),
-                    ..notify::case_facts(
-                        &catalog,
-                        &code_text,
-                        cmd.kind.code(),
-                        cmd.title.as_ref().map(|t| t.as_str()),
-                        holder,
-                    )
-                };
-                notify::citizen(
-                    conn,
-                    &vault,
-                    &code_text,
-                    cmd.reporter.email.as_deref(),
-                    cmd.lang.tag(),
-                    MailKind::Receipt,
-                    &data,
-                    at,
-                )?;
-                if let Some(unit) = holder {
-                    notify::unit(conn, &catalog, unit, MailKind::NewCase, &data, at)?;
+                let mut events = [first.row(at), second.row(at)];
+                match new_case::insert(conn, &row, &mut events, &entries) {
+                    Ok(_) => {}
+                    // Refused by a unique index: the whole unit rolls back, another code is drawn.
+                    Err(e) if new_case::code_taken(&e) => return Err(AppError::Conflict(CODE_TAKEN)),
+                    Err(e) => return Err(e.into()),
                 }
-                if let Some(i) = &idem_in {
-                    let answer = StoredAnswer {
-                        tracking_code: code_text.clone(),
-                        access_key: key_text.clone(),
-                        state: new_state.code().to_owned(),
-                        has_email,
-                    };
-                    let plain = serde_json::to_vec(&answer).map_err(|e| AppError::Internal(e.into()))?;
-                    idempotency::complete(conn, &i.scope, &i.key, &vault.seal(&plain, &i.context()))?;
+                outbox::enqueue_all(conn, &mails)?;
+                if let (Some(i), Some(answer)) = (&idem_in, &answer) {
+                    idempotency::complete(conn, &i.scope, &i.key, answer)?;
                 }
-                Ok(Some(Stored::New(new_state)))
+                Ok(Stored::New)
             })
-            .await
-            .inspect_err(|e| {
-                // The only limit inside the transaction: the contact's daily quota.
-                if matches!(e, AppError::RateLimited { .. }) {
-                    state.db.metrics().rate_limited(Limiter::Contact);
-                }
-            })?;
-        match stored {
-            Some(Stored::New(new_state)) => {
+            .await;
+        match written {
+            Ok(Stored::New) => {
                 let case = state.vault.case_tag(&code.display());
                 tracing::info!(case = %case, state = %new_state, "submission stored");
                 state.db.metrics().submission(channel, kind);
@@ -325,19 +297,112 @@ pub async fn submit_once(
                     replayed: false,
                 });
             }
-            Some(Stored::Replay(sealed)) => {
+            Ok(Stored::Replay(sealed)) => {
                 let i = idem
                     .as_ref()
                     .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a replay without a key")))?;
                 return replayed(state, &sealed, i);
             }
-            None => {}
+            Err(AppError::Conflict(CODE_TAKEN)) => tracing::warn!("tracking code collision; drawing another"),
+            Err(e) => {
+                // The only limit inside the transaction: the contact's daily quota.
+                if matches!(e, AppError::RateLimited { .. }) {
+                    state.db.metrics().rate_limited(Limiter::Contact);
+                }
+                return Err(e);
+            }
         }
-        tracing::warn!("tracking code collision; drawing another");
     }
     Err(AppError::Internal(anyhow::anyhow!(
         "no free tracking code after {CODE_ATTEMPTS} attempts"
     )))
+}
+
+/// The stored answer for an idempotency key, sealed to the key's context.
+fn stored_answer(
+    state: &Context,
+    i: &Idempotency,
+    code: &str,
+    key: &AccessKey,
+    new_state: State,
+    has_email: bool,
+) -> Result<Vec<u8>, AppError> {
+    let answer = StoredAnswer {
+        tracking_code: code.to_owned(),
+        access_key: key.reveal(),
+        state: new_state.code().to_owned(),
+        has_email,
+    };
+    let plain = serde_json::to_vec(&answer).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(state.vault.seal(&plain, &i.context()))
+}
+
+/// A new case's first two timeline events: received, then routed (or awaiting dispatch).
+fn first_events(
+    decision: &crate::routing::Decision,
+    holder: Option<&str>,
+    new_state: State,
+    deadline: NaiveDateTime,
+) -> (FirstEvent, FirstEvent) {
+    (
+        FirstEvent {
+            action: "submitted",
+            state: State::Submitted,
+            note: "已收到您的来件。".to_owned(),
+            note_en: "Your message was received.".to_owned(),
+            unit: None,
+            deadline: None,
+        },
+        FirstEvent {
+            action: if matches!(decision.outcome, Outcome::Assigned(_)) {
+                "routed"
+            } else {
+                "awaiting_dispatch"
+            },
+            state: new_state,
+            note: decision.explanation.clone(),
+            note_en: decision.explanation_en.clone(),
+            unit: holder.map(str::to_owned),
+            deadline: Some(deadline),
+        },
+    )
+}
+
+/// One of a new case's first events, owned so it can be made before the write.
+struct FirstEvent {
+    action: &'static str,
+    state: State,
+    note: String,
+    note_en: String,
+    unit: Option<String>,
+    deadline: Option<NaiveDateTime>,
+}
+
+impl FirstEvent {
+    fn row(&self, at: NaiveDateTime) -> NewEventRow<'_> {
+        NewEventRow {
+            at,
+            action: self.action,
+            state: self.state.code(),
+            note: Some(&self.note),
+            note_en: Some(&self.note_en),
+            public: true,
+            unit: self.unit.as_deref(),
+            deadline: self.deadline,
+            ..Default::default()
+        }
+    }
+
+    /// The audit entry recording it (as `record_event` writes for every later event).
+    fn audit<'a>(&'a self, code: &'a str, at: NaiveDateTime) -> AuditEntry<'a> {
+        AuditEntry {
+            at,
+            actor: audit::SYSTEM,
+            action: self.action,
+            case_code: Some(code),
+            detail: Some(self.state.code()),
+        }
+    }
 }
 
 /// The stored answer to an earlier request with this key, if there is one (a read only: it

@@ -31,6 +31,7 @@ use sha2::{Digest, Sha256};
 
 use super::schema::{audit_checkpoints, audit_log, submissions};
 use super::DbConn;
+use crate::on_each_backend;
 
 /// The `prev_hash` of the first entry of a chain, and of the first checkpoint.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -100,6 +101,61 @@ pub fn legacy_hash(prev_hash: &str, e: &AuditEntry<'_>) -> String {
     hex::encode(Sha256::digest(fields.to_string().as_bytes()))
 }
 
+/// An entry with its place in its chain and its hash: what a row of `audit_log` holds.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = audit_log, treat_none_as_default_value = false)]
+pub struct ChainedEntry {
+    at: NaiveDateTime,
+    actor: String,
+    action: String,
+    case_code: Option<String>,
+    detail: Option<String>,
+    prev_hash: String,
+    hash: String,
+    chain: String,
+    seq: i64,
+}
+
+impl ChainedEntry {
+    /// `e` as entry `seq` of `chain`, after the entry hashed `prev_hash`.
+    fn new(e: &AuditEntry<'_>, chain: String, seq: i64, prev_hash: String) -> ChainedEntry {
+        let hash = entry_hash(&chain, seq, &prev_hash, e);
+        ChainedEntry {
+            at: stored_precision(e.at),
+            actor: e.actor.to_owned(),
+            action: e.action.to_owned(),
+            case_code: e.case_code.map(str::to_owned),
+            detail: e.detail.map(str::to_owned),
+            prev_hash,
+            hash,
+            chain,
+            seq,
+        }
+    }
+}
+
+/// The first entries of a case created in the same transaction, chained and hashed here —
+/// before the write, no read needed: the chain of a new tracking code is empty. Store them with
+/// [`insert_chained`]; if the chain were somehow not new, the unique (chain, seq) index refuses
+/// them and nothing forks.
+pub fn new_chain(entries: &[AuditEntry<'_>]) -> Vec<ChainedEntry> {
+    let mut prev = GENESIS.to_owned();
+    let mut out = Vec::with_capacity(entries.len());
+    for (i, e) in (1i64..).zip(entries) {
+        let entry = ChainedEntry::new(e, e.chain(), i, prev);
+        prev = entry.hash.clone();
+        out.push(entry);
+    }
+    out
+}
+
+/// Stores entries chained by [`new_chain`], in one statement.
+pub fn insert_chained(conn: &mut DbConn, entries: &[ChainedEntry]) -> QueryResult<()> {
+    let statement = diesel::insert_into(audit_log::table).values(entries);
+    on_each_backend!(conn, |c| statement.execute(c))?;
+    Ok(())
+}
+
 /// Appends one entry to the end of its chain. Call inside the transaction that does what the
 /// entry records.
 pub fn append(conn: &mut DbConn, e: &AuditEntry<'_>) -> QueryResult<()> {
@@ -112,19 +168,8 @@ pub fn append(conn: &mut DbConn, e: &AuditEntry<'_>) -> QueryResult<()> {
         .first(conn)
         .optional()?;
     let (seq, prev) = last.map_or((1, GENESIS.to_owned()), |(seq, hash)| (seq + 1, hash));
-    let hash = entry_hash(&chain, seq, &prev, e);
     diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::at.eq(stored_precision(e.at)),
-            audit_log::actor.eq(e.actor),
-            audit_log::action.eq(e.action),
-            audit_log::case_code.eq(e.case_code),
-            audit_log::detail.eq(e.detail),
-            audit_log::prev_hash.eq(&prev),
-            audit_log::hash.eq(&hash),
-            audit_log::chain.eq(&chain),
-            audit_log::seq.eq(seq),
-        ))
+        .values(ChainedEntry::new(e, chain, seq, prev))
         .execute(conn)?;
     Ok(())
 }

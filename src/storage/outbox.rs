@@ -8,6 +8,7 @@ use diesel::prelude::*;
 
 use super::schema::outbox;
 use super::DbConn;
+use crate::on_each_backend;
 
 /// Who a mail is for. A citizen's address is stored sealed and wiped once sent.
 pub enum To<'a> {
@@ -34,28 +35,59 @@ pub struct NewMail<'a> {
     pub at: NaiveDateTime,
 }
 
+/// A mail as its outbox row: built before the write (sealing and serialising done), stored by
+/// [`enqueue`] or, several in one statement, by [`enqueue_all`].
+#[derive(Debug, Insertable)]
+#[diesel(table_name = outbox, treat_none_as_default_value = false)]
+pub struct MailRow {
+    template: String,
+    audience: &'static str,
+    recipient: String,
+    recipient_sealed: Option<Vec<u8>>,
+    case_code: Option<String>,
+    payload: String,
+    lang: String,
+    status: &'static str,
+    attempts: i32,
+    created_at: NaiveDateTime,
+    next_attempt_at: NaiveDateTime,
+}
+
+impl MailRow {
+    pub fn new(mail: &NewMail<'_>) -> MailRow {
+        let (audience, recipient, sealed) = match mail.to {
+            To::Unit(address) => ("unit", address, None),
+            To::Staff(address) => ("staff", address, None),
+            To::Citizen(sealed) => ("citizen", "", Some(sealed.to_vec())),
+        };
+        MailRow {
+            template: mail.template.to_owned(),
+            audience,
+            recipient: recipient.to_owned(),
+            recipient_sealed: sealed,
+            case_code: mail.case_code.map(str::to_owned),
+            payload: mail.payload.to_owned(),
+            lang: mail.lang.to_owned(),
+            status: "pending",
+            attempts: 0,
+            created_at: mail.at,
+            next_attempt_at: mail.at,
+        }
+    }
+}
+
 pub fn enqueue(conn: &mut DbConn, mail: &NewMail<'_>) -> QueryResult<()> {
-    let (audience, recipient, sealed) = match mail.to {
-        To::Unit(address) => ("unit", address, None),
-        To::Staff(address) => ("staff", address, None),
-        To::Citizen(sealed) => ("citizen", "", Some(sealed)),
-    };
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::template.eq(mail.template),
-            outbox::audience.eq(audience),
-            outbox::recipient.eq(recipient),
-            outbox::recipient_sealed.eq(sealed),
-            outbox::case_code.eq(mail.case_code),
-            outbox::payload.eq(mail.payload),
-            outbox::lang.eq(mail.lang),
-            outbox::status.eq("pending"),
-            outbox::attempts.eq(0),
-            outbox::created_at.eq(mail.at),
-            outbox::next_attempt_at.eq(mail.at),
-        ))
-        .execute(conn)
-        .map(|_| ())
+    enqueue_all(conn, &[MailRow::new(mail)])
+}
+
+/// Stores `rows` in one statement.
+pub fn enqueue_all(conn: &mut DbConn, rows: &[MailRow]) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let statement = diesel::insert_into(outbox::table).values(rows);
+    on_each_backend!(conn, |c| statement.execute(c))?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

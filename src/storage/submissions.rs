@@ -105,10 +105,12 @@ pub struct SubmissionRow {
 /// A timeline event. Besides what people read, it names the unit holding the case after it, the
 /// unit that held it before when it changed hands, the deadline it set and its value (the
 /// outcome of an answer, a rating): the statistics can be recounted from the timeline alone.
-#[derive(Debug, Default, Insertable)]
-#[diesel(table_name = submission_events)]
+#[derive(Debug, Default, Clone, Insertable)]
+#[diesel(table_name = submission_events, treat_none_as_default_value = false)]
 pub struct NewEventRow<'a> {
     pub submission_id: i64,
+    /// The case's day of receipt (filled in by the storage functions that add events).
+    pub received_day: i32,
     pub at: NaiveDateTime,
     pub action: &'a str,
     pub state: &'a str,
@@ -142,22 +144,6 @@ pub struct EventRow {
     pub detail: Option<String>,
 }
 
-/// Inserts a submission and returns its id.
-pub fn insert(conn: &mut DbConn, row: &NewSubmissionRow<'_>) -> QueryResult<i64> {
-    // No lock to take: nobody else sees the new case before this transaction commits.
-    diesel::insert_into(submissions::table)
-        .values(row)
-        .execute(conn)?;
-    // No RETURNING on the portable connection: read the id back by the unique tracking code.
-    let id = submissions::table
-        .filter(submissions::tracking_code.eq(row.tracking_code))
-        .select(submissions::id)
-        .first(conn)?;
-    let share = rollup::share(conn, id)?;
-    rollup::apply(conn, &rollup::Share::default(), &share)?;
-    Ok(id)
-}
-
 /// Adds an event to a case's timeline and the same fact to the audit log, in the caller's transaction.
 pub fn record_event(conn: &mut DbConn, case_code: &str, row: &NewEventRow<'_>) -> QueryResult<()> {
     // The case's day of receipt goes on each event, so the statistics read the events of the
@@ -167,7 +153,10 @@ pub fn record_event(conn: &mut DbConn, case_code: &str, row: &NewEventRow<'_>) -
         .select(submissions::received_day)
         .first(conn)?;
     diesel::insert_into(submission_events::table)
-        .values((row, submission_events::received_day.eq(received_day)))
+        .values(NewEventRow {
+            received_day,
+            ..row.clone()
+        })
         .execute(conn)?;
     audit::append(
         conn,
@@ -179,13 +168,6 @@ pub fn record_event(conn: &mut DbConn, case_code: &str, row: &NewEventRow<'_>) -
             detail: Some(row.state),
         },
     )
-}
-
-pub fn tracking_code_exists(conn: &mut DbConn, code: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        submissions::table.filter(submissions::tracking_code.eq(code)),
-    ))
-    .get_result(conn)
 }
 
 pub fn find_by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<SubmissionRow>> {
@@ -470,14 +452,10 @@ pub fn insert_loaded(conn: &mut DbConn, rows: &[LoadedRow<'_>]) -> QueryResult<u
     on_each_backend!(conn, |c| statement.execute(c))
 }
 
-/// Inserts many timeline events, each with its case's day of receipt, in one statement (bulk
-/// loading; no audit entries).
-pub fn insert_events(conn: &mut DbConn, rows: &[(NewEventRow<'_>, i32)]) -> QueryResult<usize> {
-    let values: Vec<_> = rows
-        .iter()
-        .map(|(row, day)| (row, submission_events::received_day.eq(*day)))
-        .collect();
-    let statement = diesel::insert_into(submission_events::table).values(values);
+/// Inserts many timeline events (their day of receipt filled in) in one statement: bulk loading
+/// (no audit entries) and a new case's first events.
+pub fn insert_events(conn: &mut DbConn, rows: &[NewEventRow<'_>]) -> QueryResult<usize> {
+    let statement = diesel::insert_into(submission_events::table).values(rows);
     on_each_backend!(conn, |c| statement.execute(c))
 }
 

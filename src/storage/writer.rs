@@ -56,7 +56,7 @@ impl Writer {
     /// Starts the writer thread with its own connection from `manager`, recording its groups
     /// into `metrics`.
     pub fn start(manager: Manager, metrics: Metrics) -> anyhow::Result<Writer> {
-        let conn = manager.connect()?;
+        let conn = open(&manager)?;
         let (jobs, queue) = mpsc::channel::<Queued>();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
@@ -102,6 +102,16 @@ impl Writer {
     }
 }
 
+/// The write connection: the pool's pragmas, plus savepoint journals kept in memory — each job's
+/// savepoint journals the pages it changes, and on disk that cost a tenth of the writer's time
+/// (`perf`, issue #14). A group is at most [`MAX_BATCH`] small jobs, so the memory is small.
+fn open(manager: &Manager) -> anyhow::Result<DbConn> {
+    use diesel::connection::SimpleConnection;
+    let mut conn = manager.connect()?;
+    conn.batch_execute("PRAGMA temp_store = MEMORY")?;
+    Ok(conn)
+}
+
 fn run(manager: Manager, mut conn: DbConn, queue: Receiver<Queued>, metrics: &Metrics) {
     let mut waits: Vec<Duration> = Vec::with_capacity(MAX_BATCH);
     while let Ok((queued, first)) = queue.recv() {
@@ -143,7 +153,7 @@ fn run(manager: Manager, mut conn: DbConn, queue: Receiver<Queued>, metrics: &Me
                         done(Some(GroupFailure::CommitUnknown(&why)));
                     }
                     // The connection may still be inside the failed transaction: start afresh.
-                    match manager.connect() {
+                    match open(&manager) {
                         Ok(fresh) => conn = fresh,
                         Err(e) => tracing::error!(error.cause = %e, "cannot reopen the write connection"),
                     }
@@ -155,7 +165,7 @@ fn run(manager: Manager, mut conn: DbConn, queue: Receiver<Queued>, metrics: &Me
             // A job panicked mid-transaction: the connection's state is unknown, so replace it.
             // The callers in this group see their answer channel closed.
             tracing::error!("a write job panicked; reopening the write connection");
-            match manager.connect() {
+            match open(&manager) {
                 Ok(fresh) => conn = fresh,
                 Err(e) => {
                     tracing::error!(error.cause = %e, "cannot reopen the write connection; writer stops");

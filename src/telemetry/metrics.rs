@@ -128,6 +128,7 @@ pub enum Job {
     Sweeper,
     Mail,
     AuditSeal,
+    RollupFold,
 }
 
 impl Job {
@@ -136,6 +137,7 @@ impl Job {
             Job::Sweeper => "sweeper",
             Job::Mail => "mail",
             Job::AuditSeal => "audit_seal",
+            Job::RollupFold => "rollup_fold",
         }
     }
 }
@@ -428,7 +430,7 @@ fn describe_all() {
     for limiter in Limiter::ALL {
         counter!(RATE_LIMITED, "limiter" => limiter.name()).absolute(0);
     }
-    for job in [Job::Sweeper, Job::Mail, Job::AuditSeal] {
+    for job in [Job::Sweeper, Job::Mail, Job::AuditSeal, Job::RollupFold] {
         for outcome in ["ok", "error"] {
             counter!(JOB_RUNS, "job" => job.name(), "outcome" => outcome).absolute(0);
         }

@@ -30,6 +30,7 @@ mod metrics;
 mod outage;
 mod rate_limits;
 mod rating;
+mod rollup;
 mod routing;
 mod sessions;
 mod smtp;

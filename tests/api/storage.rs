@@ -135,6 +135,7 @@ on_both_backends!(
     health_and_readiness,
     concurrent_submissions_all_land,
     a_failing_write_leaves_nothing_and_spares_its_neighbours,
+    a_taken_tracking_code_is_refused_and_recognised,
 );
 
 async fn a_failing_write_leaves_nothing_and_spares_its_neighbours(backend: Backend) {
@@ -163,4 +164,78 @@ async fn a_failing_write_leaves_nothing_and_spares_its_neighbours(backend: Backe
     assert!(matches!(bad, Err(AppError::NotFound)));
     let stored: Vec<String> = app.with_db(|c| contact_quota.select(contact_index).load(c).unwrap());
     assert_eq!(stored, vec!["good".to_owned()]);
+}
+
+/// The intake draws a tracking code and relies on the unique indexes instead of looking first
+/// (issue #14): a taken code — by a case, or by an audit chain — must be refused, recognised as
+/// taken (so another is drawn), and leave nothing behind.
+async fn a_taken_tracking_code_is_refused_and_recognised(backend: Backend) {
+    use minsheng::storage::audit::{self, AuditEntry};
+    use minsheng::storage::new_case;
+    use minsheng::storage::submissions::{NewEventRow, NewSubmissionRow};
+    let app = TestApp::spawn(backend).await;
+    let (taken, _) = app.submit(&valid_json(1)).await;
+    let at = chrono::Utc::now().naive_utc();
+    let row = |code: &'static str| NewSubmissionRow {
+        tracking_code: code,
+        access_key_hash: "x",
+        kind: "complaint",
+        category: "service_attitude",
+        channel: "api",
+        region: "370983",
+        target_unit: None,
+        title: None,
+        body: "正文",
+        reporter_sealed: None,
+        contact_index: None,
+        anonymous: true,
+        lang: "zh-CN",
+        state: "assigned",
+        assigned_unit: Some("370983-police"),
+        created_at: at,
+        updated_at: at,
+        routing_rule: None,
+        routing_note: None,
+        routing_note_en: None,
+        dispatch_unit: None,
+        due_at: None,
+        accept_deadline: None,
+        event_id: None,
+        kiosk_id: None,
+        entered_by: None,
+        received_day: 20_000,
+        received_month: 600,
+        publishable: false,
+    };
+    let entry = |code: &'static str| AuditEntry {
+        at,
+        actor: audit::SYSTEM,
+        action: "submitted",
+        case_code: Some(code),
+        detail: None,
+    };
+    let before = (app.submission_count(), app.event_count());
+    let taken: &'static str = Box::leak(taken.into_boxed_str());
+    // An audit chain of this code exists, though no case has it.
+    let orphan = "ZZZZ-ZZZZ-ZZZZ";
+    app.with_db(|c| audit::append(c, &entry(orphan)).unwrap());
+    for code in [taken, orphan] {
+        let result = app.with_db(|c| {
+            c.transaction::<_, diesel::result::Error, _>(|c| {
+                let mut events = [NewEventRow {
+                    action: "submitted",
+                    state: "submitted",
+                    at,
+                    ..Default::default()
+                }];
+                new_case::insert(c, &row(code), &mut events, &audit::new_chain(&[entry(code)]))
+            })
+        });
+        let e = result.expect_err(code);
+        assert!(new_case::code_taken(&e), "{code}: {e}");
+    }
+    assert_eq!((app.submission_count(), app.event_count()), before);
+    // Any other refusal is not mistaken for a taken code.
+    let other = diesel::result::Error::NotFound;
+    assert!(!new_case::code_taken(&other));
 }

@@ -417,6 +417,7 @@ fn perform(
         &row.tracking_code,
         &NewEventRow {
             submission_id: row.id,
+            received_day: row.received_day,
             at,
             action: action_event(action),
             state: next.code(),

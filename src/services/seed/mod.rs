@@ -264,30 +264,26 @@ fn insert(conn: &mut crate::storage::DbConn, made: &[Made], key_hash: &str) -> d
     let codes: Vec<&str> = made.iter().map(|m| m.code.as_str()).collect();
     let ids: std::collections::HashMap<String, i64> =
         submissions::ids_of(conn, &codes)?.into_iter().collect();
-    let events: Vec<(NewEventRow<'_>, i32)> = made
+    let events: Vec<NewEventRow<'_>> = made
         .iter()
         .filter_map(|m| ids.get(&m.code).map(|id| (m, *id)))
         .flat_map(|(m, id)| {
             let day = day_of(m.received.naive_utc());
-            m.life.events.iter().map(move |e| {
-                (
-                    NewEventRow {
-                        submission_id: id,
-                        at: e.at,
-                        action: e.action,
-                        state: e.state.code(),
-                        note: Some("演示数据"),
-                        note_en: Some("Demo data"),
-                        public: e.public,
-                        actor: None,
-                        reason: None,
-                        unit: e.unit.as_deref(),
-                        from_unit: e.from_unit.as_deref(),
-                        deadline: e.deadline,
-                        detail: e.detail,
-                    },
-                    day,
-                )
+            m.life.events.iter().map(move |e| NewEventRow {
+                submission_id: id,
+                received_day: day,
+                at: e.at,
+                action: e.action,
+                state: e.state.code(),
+                note: Some("演示数据"),
+                note_en: Some("Demo data"),
+                public: e.public,
+                actor: None,
+                reason: None,
+                unit: e.unit.as_deref(),
+                from_unit: e.from_unit.as_deref(),
+                deadline: e.deadline,
+                detail: e.detail,
             })
         })
         .collect();

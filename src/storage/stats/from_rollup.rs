@@ -70,7 +70,7 @@ pub fn case_figures(conn: &mut DbConn, q: &StatsQuery) -> QueryResult<BTreeMap<S
     };
     let sums = rollup::select_list(|name, _| format!("CAST(SUM({name}) AS BIGINT)"));
     let mut sql = Sql::new(&format!(
-        "SELECT 0 AS day, {unit} AS unit, {kind} AS kind, {sums} FROM stats_daily WHERE day BETWEEN "
+        "SELECT 0 AS day, {unit} AS unit, {kind} AS kind, {sums} FROM stats_daily_all WHERE day BETWEEN "
     ));
     days_between(&mut sql, q.period);
     scope(q, &mut sql);
@@ -178,7 +178,7 @@ pub fn days(
     }
     let g = group_column(q);
     let mut sql = Sql::new(&format!(
-        "SELECT {g} AS g, measure, days, CAST(SUM(n) AS BIGINT) AS n FROM stats_days WHERE month IN ("
+        "SELECT {g} AS g, measure, days, CAST(SUM(n) AS BIGINT) AS n FROM stats_days_all WHERE month IN ("
     ));
     for (i, m) in months.iter().enumerate() {
         if i > 0 {
@@ -217,7 +217,7 @@ pub fn weekly(conn: &mut DbConn, q: &StatsQuery) -> QueryResult<Vec<(i32, i64, i
     }
     let mut sql = Sql::new(
         "SELECT CAST(day - ((day + 3) % 7) AS INTEGER) AS week, CAST(SUM(received) AS BIGINT) AS received, \
-         CAST(SUM(concluded_on) AS BIGINT) AS concluded FROM stats_daily WHERE day BETWEEN ",
+         CAST(SUM(concluded_on) AS BIGINT) AS concluded FROM stats_daily_all WHERE day BETWEEN ",
     );
     days_between(&mut sql, q.period);
     scope(q, &mut sql);

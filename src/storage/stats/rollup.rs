@@ -3,23 +3,23 @@
 //! `stats_daily` holds, per day of receipt, unit holding the case and kind, the case-attributed
 //! counts and the outcomes (and, on the day of conclusion, `concluded_on`); `stats_days` holds the
 //! day figures' histograms per month of receipt. A case's share of them is read with the very SQL
-//! conditions the figures are defined by ([`super::case_condition`]) before a change and after it,
-//! and the difference is added — so a figure read from the rollup equals a count over the cases,
-//! and the exact-recount tests check both paths.
+//! conditions the figures are defined by ([`super::case_condition`]): a change appends the case's
+//! share before it, negated, and its share after it — so a figure read from the rollup equals a
+//! count over the cases, and the exact-recount tests check both paths.
 //!
-//! On PostgreSQL no lock is shared by all writers (there used to be one, the audit log's; see
-//! [`lock`] for why none is needed). A change to a case holds the case's row from before its
+//! The shares go to delta tables with no key (`stats_daily_delta`, `stats_days_delta`), never
+//! to the rollup's own rows: an upsert there held the row of a day, unit and kind locked until
+//! the commit was on disk, so on PostgreSQL every intake of that day, unit and kind waited for
+//! the one before (issue #14). An append waits for nothing. [`fold`] sums the deltas into the
+//! rollup every second; readers read the `*_all` views (rollup plus unfolded deltas) in one
+//! statement, so a figure is exact at every moment, folded or not.
+//!
+//! On PostgreSQL a change to an existing case holds the case's row ([`lock`]) from before its
 //! "before" read to the end of its transaction, so that read sees the latest committed case and
-//! nobody changes the case between it and the "after" read. The deltas are added by upserts
-//! (`n = n + excluded.n`, atomic per row) in one global key order — every `stats_daily` row by
-//! (day, unit, kind), then every `stats_days` row by its key — and every writing transaction
-//! changes at most one existing case (a new case's INSERT locks nothing another transaction
-//! holds), so two transactions always take rollup rows in the same order and never deadlock.
+//! nobody changes the case between it and the "after" read. Writers take no other lock here.
 //!
 //! A bulk load (demo data) marks the rollup stale; it is rebuilt from the cases in one statement
 //! per table by [`refresh_if_stale`], which the migrations runner calls.
-
-use std::collections::BTreeMap;
 
 use diesel::sql_types::{BigInt, Integer, Text};
 use diesel::{QueryResult, QueryableByName};
@@ -210,37 +210,9 @@ fn days_shares(filter: &Sql) -> Sql {
     sql
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, QueryableByName)]
-struct DaysKey {
-    #[diesel(sql_type = Integer)]
-    month: i32,
-    #[diesel(sql_type = Text)]
-    unit: String,
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = Text)]
-    measure: String,
-    #[diesel(sql_type = Integer)]
-    days: i32,
-}
-
-/// One case's share of the rollup, read in the caller's transaction.
-#[derive(Debug, Clone, Default)]
-pub struct Share {
-    daily: Vec<DailyRow>,
-    days: Vec<DaysKey>,
-}
-
 /// Holds case `id`'s row until the transaction ends (PostgreSQL; SQLite has one writer). Call
-/// before reading the case's share.
-///
-/// This used to take the audit log's global advisory lock, which made every write of every
-/// instance wait for the one before. It is not needed to avoid deadlocks: [`apply`] upserts in
-/// one key order (all `stats_daily` keys sorted, then all `stats_days` keys sorted), and a
-/// writing transaction tracks at most one existing case, after locking that case's row — so all
-/// transactions lock rollup rows in the same order, and a wait is never part of a cycle. Nor is
-/// it needed for exact sums: the upserts add deltas atomically, and the row lock taken here keeps
-/// the case as the "before" read saw it until this transaction commits.
+/// before reading the case's share, so that nobody changes the case between the "before" and
+/// the "after" reads of [`tracking`].
 pub fn lock(conn: &mut DbConn, id: i64) -> QueryResult<()> {
     if let DbConn::Postgres(pg) = conn {
         use crate::storage::schema::submissions;
@@ -254,91 +226,156 @@ pub fn lock(conn: &mut DbConn, id: i64) -> QueryResult<()> {
     Ok(())
 }
 
-/// Case `id`'s share of the rollup as it stands (nothing for a case that does not exist).
-pub fn share(conn: &mut DbConn, id: i64) -> QueryResult<Share> {
-    let mut this = Sql::new("s.id = ");
-    this.bind(Value::BigInt(id));
-    Ok(Share {
-        // Run in every write: kept prepared (their text never changes).
-        daily: daily_shares(&this).prepared().load(conn)?,
-        days: days_shares(&this).prepared().load(conn)?,
-    })
+/// Appends case `id`'s share of the rollup as it stands, times `sign` (+1 or -1), to the delta
+/// tables: two `INSERT … SELECT` statements, nothing read back (nothing for a case that does not
+/// exist).
+fn record(conn: &mut DbConn, id: i64, sign: i8) -> QueryResult<()> {
+    record_daily(conn, id, sign)?;
+    record_days(conn, id, sign)
 }
 
-/// Adds `after - before` to the rollup, in key order.
-pub fn apply(conn: &mut DbConn, before: &Share, after: &Share) -> QueryResult<()> {
-    let mut daily: BTreeMap<(i32, String, String), [i64; N]> = BTreeMap::new();
-    for (share, sign) in [(before, -1), (after, 1)] {
-        for row in &share.daily {
-            let sum = daily
-                .entry((row.day, row.unit.clone(), row.kind.clone()))
-                .or_insert([0; N]);
-            for (s, v) in sum.iter_mut().zip(row.values()) {
-                *s += sign * v;
-            }
-        }
-    }
-    for ((day, unit, kind), delta) in daily {
-        if delta.iter().all(|v| *v == 0) {
-            continue;
-        }
-        let names: Vec<&str> = COLUMNS.iter().map(|(n, _)| *n).collect();
-        let mut sql = Sql::new(&format!(
-            "INSERT INTO stats_daily (day, unit, kind, {}) VALUES (",
-            names.join(", ")
-        ));
-        sql.bind(Value::Int(day)).push(", ");
-        sql.bind(Value::Text(unit)).push(", ");
-        sql.bind(Value::Text(kind));
-        for v in delta {
-            sql.push(", ").bind(Value::BigInt(v));
-        }
-        let set: Vec<String> = names
-            .iter()
-            .map(|n| format!("{n} = stats_daily.{n} + excluded.{n}"))
-            .collect();
-        sql.push(&format!(
-            ") ON CONFLICT (day, unit, kind) DO UPDATE SET {}",
-            set.join(", ")
-        ));
-        sql.prepared().execute(conn)?;
-    }
-
-    let mut days: BTreeMap<&DaysKey, i64> = BTreeMap::new();
-    for (share, sign) in [(before, -1), (after, 1)] {
-        for key in &share.days {
-            *days.entry(key).or_default() += sign;
-        }
-    }
-    for (key, delta) in days.into_iter().filter(|(_, d)| *d != 0) {
-        let mut sql = Sql::new("INSERT INTO stats_days (month, unit, kind, measure, days, n) VALUES (");
-        sql.bind(Value::Int(key.month)).push(", ");
-        sql.bind(Value::Text(key.unit.clone())).push(", ");
-        sql.bind(Value::Text(key.kind.clone())).push(", ");
-        sql.bind(Value::Text(key.measure.clone())).push(", ");
-        sql.bind(Value::Int(key.days)).push(", ");
-        sql.bind(Value::BigInt(delta));
-        sql.push(
-            ") ON CONFLICT (month, unit, kind, measure, days) DO UPDATE SET n = stats_days.n + excluded.n",
-        );
-        sql.prepared().execute(conn)?;
-    }
+/// [`record`]'s `stats_daily` half.
+fn record_daily(conn: &mut DbConn, id: i64, sign: i8) -> QueryResult<()> {
+    let neg = if sign < 0 { "-" } else { "" };
+    let mut this = Sql::new("s.id = ");
+    this.bind(Value::BigInt(id));
+    let names: Vec<&str> = COLUMNS.iter().map(|(n, _)| *n).collect();
+    let values: Vec<String> = (0..N).map(|i| format!("{neg}c{i}")).collect();
+    let mut daily = Sql::new(&format!(
+        "INSERT INTO stats_daily_delta (day, unit, kind, {}) SELECT day, unit, kind, {} FROM (",
+        names.join(", "),
+        values.join(", ")
+    ));
+    daily.append(&daily_shares(&this)).push(") x");
+    // Run in every write: kept prepared (their text never changes).
+    daily.prepared().execute(conn)?;
     Ok(())
 }
 
-/// Runs `change` on case `id` and keeps the rollup in step with it.
+/// [`record`]'s `stats_days` half.
+fn record_days(conn: &mut DbConn, id: i64, sign: i8) -> QueryResult<()> {
+    let neg = if sign < 0 { "-" } else { "" };
+    let mut this = Sql::new("s.id = ");
+    this.bind(Value::BigInt(id));
+    let mut days = Sql::new(&format!(
+        "INSERT INTO stats_days_delta (month, unit, kind, measure, days, n) \
+         SELECT month, unit, kind, measure, days, CAST({neg}1 AS BIGINT) FROM ("
+    ));
+    days.append(&days_shares(&this)).push(") x");
+    days.prepared().execute(conn)?;
+    Ok(())
+}
+
+/// Adds a case just inserted in this transaction to the rollup. A new case is neither accepted
+/// nor concluded, so it has no day figures: one statement (the exact-recount tests would see it
+/// if that ever stopped being so).
+pub fn added(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    record_daily(conn, id, 1)
+}
+
+/// Runs `change` on case `id` and keeps the rollup in step with it: the case's share before
+/// the change is taken away and its share after it added, as deltas.
 pub fn tracking<T>(
     conn: &mut DbConn,
     id: i64,
     change: impl FnOnce(&mut DbConn) -> QueryResult<T>,
 ) -> QueryResult<T> {
     lock(conn, id)?;
-    let before = share(conn, id)?;
+    record(conn, id, -1)?;
     let out = change(conn)?;
-    let after = share(conn, id)?;
-    apply(conn, &before, &after)?;
+    record(conn, id, 1)?;
     Ok(out)
 }
+
+/// Folds the deltas into `stats_daily` and `stats_days`; the number of delta rows folded.
+///
+/// On SQLite the one writer runs it: nothing is appended meanwhile, so an `INSERT … SELECT` and
+/// a `DELETE` are exact. On PostgreSQL a delta may commit at any moment, so the rows are taken
+/// by `DELETE … RETURNING` and summed into the rollup in the same statement: a row committed
+/// after its snapshot stays for the next fold. One instance folds at a time (a transaction-scoped
+/// advisory lock, taken without waiting); the others skip the round.
+pub fn fold(conn: &mut DbConn) -> QueryResult<usize> {
+    use diesel::Connection;
+    conn.transaction(|conn| {
+        let postgres = matches!(conn, DbConn::Postgres(_));
+        if postgres && !try_fold_lock(conn)? {
+            return Ok(0);
+        }
+        let names: Vec<&str> = COLUMNS.iter().map(|(n, _)| *n).collect();
+        let sums: Vec<String> = names.iter().map(|n| format!("SUM({n})")).collect();
+        let set: Vec<String> = names
+            .iter()
+            .map(|n| format!("{n} = stats_daily.{n} + excluded.{n}"))
+            .collect();
+        let (cols, sums, set) = (names.join(", "), sums.join(", "), set.join(", "));
+        let (daily_from, days_from) = if postgres {
+            (
+                format!("WITH moved AS (DELETE FROM stats_daily_delta RETURNING *) SELECT day, unit, kind, {sums} FROM moved"),
+                "WITH moved AS (DELETE FROM stats_days_delta RETURNING *) SELECT month, unit, kind, measure, days, SUM(n) FROM moved".to_owned(),
+            )
+        } else {
+            (
+                format!("SELECT day, unit, kind, {sums} FROM stats_daily_delta WHERE 1 = 1"),
+                "SELECT month, unit, kind, measure, days, SUM(n) FROM stats_days_delta WHERE 1 = 1".to_owned(),
+            )
+        };
+        // PostgreSQL takes a data-modifying WITH only at the top: it goes before the INSERT.
+        let (with_daily, select_daily) = split_with(&daily_from);
+        let (with_days, select_days) = split_with(&days_from);
+        let mut folded = Sql::new(&format!(
+            "{with_daily}INSERT INTO stats_daily (day, unit, kind, {cols}) {select_daily} \
+             GROUP BY day, unit, kind ON CONFLICT (day, unit, kind) DO UPDATE SET {set}"
+        ))
+        .execute(conn)?;
+        folded += Sql::new(&format!(
+            "{with_days}INSERT INTO stats_days (month, unit, kind, measure, days, n) {select_days} \
+             GROUP BY month, unit, kind, measure, days \
+             ON CONFLICT (month, unit, kind, measure, days) DO UPDATE SET n = stats_days.n + excluded.n"
+        ))
+        .execute(conn)?;
+        if !postgres {
+            Sql::new("DELETE FROM stats_daily_delta").execute(conn)?;
+            Sql::new("DELETE FROM stats_days_delta").execute(conn)?;
+        }
+        Ok(folded)
+    })
+}
+
+/// How many delta rows wait to be folded.
+pub fn unfolded(conn: &mut DbConn) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let rows = Sql::new(
+        "SELECT (SELECT COUNT(*) FROM stats_daily_delta) + (SELECT COUNT(*) FROM stats_days_delta) AS n",
+    )
+    .load::<Count>(conn)?;
+    Ok(rows.first().map_or(0, |c| c.n))
+}
+
+/// `WITH moved AS (…) SELECT …` as (`WITH moved AS (…) `, `SELECT …`); no `WITH`: (``, all).
+fn split_with(sql: &str) -> (&str, &str) {
+    match sql.find(") SELECT ") {
+        Some(i) if sql.starts_with("WITH ") => (&sql[..i + 2], &sql[i + 2..]),
+        _ => ("", sql),
+    }
+}
+
+/// The fold's advisory lock (PostgreSQL), without waiting: false when another instance holds it.
+fn try_fold_lock(conn: &mut DbConn) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Got {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        got: bool,
+    }
+    let got = Sql::new(&format!("SELECT pg_try_advisory_xact_lock({FOLD_LOCK}) AS got")).load::<Got>(conn)?;
+    Ok(got.first().is_some_and(|g| g.got))
+}
+
+/// The fold's advisory lock key ("rollup" in ASCII).
+const FOLD_LOCK: i64 = 0x726f_6c6c_7570;
 
 /// Marks the rollup for a rebuild (after a bulk load that bypassed [`tracking`]).
 pub fn mark_stale(conn: &mut DbConn) -> QueryResult<()> {
@@ -374,9 +411,16 @@ pub fn rebuild(conn: &mut DbConn) -> QueryResult<()> {
 fn rebuild_locked(conn: &mut DbConn) -> QueryResult<()> {
     if matches!(conn, DbConn::Postgres(_)) {
         Sql::new("LOCK TABLE submissions IN EXCLUSIVE MODE").execute(conn)?;
+        Sql::new(&format!("SELECT pg_advisory_xact_lock({FOLD_LOCK})")).execute(conn)?;
     }
-    Sql::new("DELETE FROM stats_daily").execute(conn)?;
-    Sql::new("DELETE FROM stats_days").execute(conn)?;
+    for table in [
+        "stats_daily",
+        "stats_days",
+        "stats_daily_delta",
+        "stats_days_delta",
+    ] {
+        Sql::new(&format!("DELETE FROM {table}")).execute(conn)?;
+    }
     let names: Vec<&str> = COLUMNS.iter().map(|(n, _)| *n).collect();
     let sums: Vec<String> = (0..N).map(|i| format!("SUM(c{i})")).collect();
     let every = Sql::new("1 = 1");
@@ -403,9 +447,9 @@ fn rebuild_locked(conn: &mut DbConn) -> QueryResult<()> {
 /// [`tracking`] with one rebuilt from the cases.
 pub fn contents(conn: &mut DbConn) -> QueryResult<Vec<String>> {
     let mut out = Vec::new();
-    let list = select_list(|name, _| format!("CAST({name} AS BIGINT)"));
+    let list = select_list(|name, _| format!("CAST(SUM({name}) AS BIGINT)"));
     let rows = Sql::new(&format!(
-        "SELECT day, unit, kind, {list} FROM stats_daily ORDER BY day, unit, kind"
+        "SELECT day, unit, kind, {list} FROM stats_daily_all GROUP BY day, unit, kind ORDER BY day, unit, kind"
     ))
     .load::<DailyRow>(conn)?;
     for row in rows {
@@ -430,8 +474,8 @@ pub fn contents(conn: &mut DbConn) -> QueryResult<Vec<String>> {
         n: i64,
     }
     let entries = Sql::new(
-        "SELECT month, unit, kind, measure, days, n FROM stats_days WHERE n <> 0 \
-         ORDER BY month, unit, kind, measure, days",
+        "SELECT month, unit, kind, measure, days, CAST(SUM(n) AS BIGINT) AS n FROM stats_days_all \
+         GROUP BY month, unit, kind, measure, days HAVING SUM(n) <> 0 ORDER BY month, unit, kind, measure, days",
     )
     .load::<Entry>(conn)?;
     for e in entries {
