@@ -11,6 +11,7 @@ pub mod codes;
 pub mod contact;
 pub mod deadlines;
 pub mod kind;
+pub mod open311;
 pub mod ledger;
 pub mod problem;
 pub mod publication;

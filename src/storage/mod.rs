@@ -12,6 +12,7 @@ pub mod events;
 pub mod idempotency;
 pub mod ledger;
 pub mod migrations;
+pub mod open311;
 pub mod outbox;
 pub mod pool;
 pub mod ratings;
