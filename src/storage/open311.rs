@@ -49,7 +49,7 @@ pub fn keys(conn: &mut DbConn) -> QueryResult<Vec<(KeyRow, i64)>> {
     let rows: Vec<KeyRow> = k::table.select(KEY_COLUMNS).order(k::id).load(conn)?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let n = r::table.filter(r::key_id.eq(row.id)).count().get_result(conn)?;
+        let n: i64 = r::table.filter(r::key_id.eq(row.id)).count().get_result(conn)?;
         out.push((row, n));
     }
     Ok(out)

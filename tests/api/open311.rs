@@ -31,7 +31,9 @@ fn cli(app: &TestApp, args: &[&str]) -> String {
 }
 
 fn create_key(app: &TestApp, name: &str) -> String {
-    let key = cli(app, &["open311", "key", "create", "--name", name]).trim().to_owned();
+    let key = cli(app, &["open311", "key", "create", "--name", name])
+        .trim()
+        .to_owned();
     assert!(key.starts_with("o311_") && key.len() > 40, "{key}");
     key
 }
@@ -48,7 +50,11 @@ async fn published_answer(app: &TestApp, handler: &str) -> String {
     let mut body = valid_json(1);
     body["publishable"] = json!(true);
     let (code, _) = app.submit(&body).await;
-    json_of(app.staff_act(handler, &code, json!({"action": "accept"})).await, 200).await;
+    json_of(
+        app.staff_act(handler, &code, json!({"action": "accept"})).await,
+        200,
+    )
+    .await;
     let resolve = json!({"action": "resolve", "outcome": "partly", "result": "已增开窗口。"});
     json_of(app.staff_act(handler, &code, resolve).await, 200).await;
     let texts = json!({"summary": "群众反映户籍窗口排队过长。", "answer": "派出所已增开一个户籍窗口。"});
@@ -71,7 +77,10 @@ async fn the_georeport_client_and_a_fixmystreet_client_file_and_follow_cases(bac
     let old = create_key(&app, "old-app");
     assert!(cli(&app, &["open311", "key", "revoke", "--name", "old-app"]).contains("revoked"));
     let listed = cli(&app, &["open311", "key", "list"]);
-    assert!(listed.contains("fixmystreet") && listed.contains("revoked"), "{listed}");
+    assert!(
+        listed.contains("fixmystreet") && listed.contains("revoked"),
+        "{listed}"
+    );
     assert!(!listed.contains(&key), "the list never shows a key");
 
     let handler = app
@@ -139,7 +148,10 @@ fn report_form(key: &str) -> Vec<(&'static str, String)> {
     vec![
         ("api_key", key.to_owned()),
         ("service_code", "report-illegal_business".to_owned()),
-        ("description", "肥城市某派出所民警在辖区内违规经营酒店。".to_owned()),
+        (
+            "description",
+            "肥城市某派出所民警在辖区内违规经营酒店。".to_owned(),
+        ),
         ("attribute[region]", "370983".to_owned()),
         ("attribute[target_unit]", "370983-police".to_owned()),
         ("attribute[anonymous]", "true".to_owned()),
@@ -181,7 +193,10 @@ async fn routing_limits_and_revocation_hold_for_open311(backend: Backend) {
     named.push(("first_name", "张三".to_owned()));
     let errors = json_of(post(&app, &named).await, 400).await;
     assert!(
-        errors[0]["description"].as_str().unwrap().starts_with("attribute[anonymous]"),
+        errors[0]["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("attribute[anonymous]"),
         "{errors}"
     );
     // That was the key's second call: the third is refused; the other key is not affected.

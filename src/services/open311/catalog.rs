@@ -99,7 +99,9 @@ pub fn definition(catalog: &Catalog, code: &str, lang: Lang) -> Option<Vec<Attri
                 .to_owned(),
             ),
             order: 1,
-            description: lang.pick("事情发生在哪个地区", "Where the matter happened").to_owned(),
+            description: lang
+                .pick("事情发生在哪个地区", "Where the matter happened")
+                .to_owned(),
             values: catalog
                 .regions_tree()
                 .into_iter()

@@ -30,8 +30,8 @@ pub async fn create(db: &Db, name: &str, now: DateTime<Utc>) -> Result<String, A
             "an integration name is 1-{MAX_NAME} characters"
         )));
     }
-    let key = ApiKey::generate()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the random source failed")))?;
+    let key =
+        ApiKey::generate().ok_or_else(|| AppError::Internal(anyhow::anyhow!("the random source failed")))?;
     let hash = key.hash();
     db.write(move |conn| -> Result<(), AppError> {
         if store::key_name_taken(conn, &name)? {
@@ -46,9 +46,7 @@ pub async fn create(db: &Db, name: &str, now: DateTime<Utc>) -> Result<String, A
 
 /// Every key, oldest first, with how many requests it filed.
 pub async fn list(db: &Db) -> Result<Vec<KeyInfo>, AppError> {
-    let rows = db
-        .read(|conn| Ok::<_, AppError>(store::keys(conn)?))
-        .await?;
+    let rows = db.read(|conn| Ok::<_, AppError>(store::keys(conn)?)).await?;
     Ok(rows
         .into_iter()
         .map(|(k, requests)| KeyInfo {

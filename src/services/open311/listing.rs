@@ -134,7 +134,11 @@ pub async fn one(ctx: &Context, key_id: Option<i64>, id: &str, lang: Lang) -> Re
         limit: 1,
         ..Default::default()
     };
-    load(ctx, query, lang).await?.into_iter().next().ok_or(AppError::NotFound)
+    load(ctx, query, lang)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)
 }
 
 /// The request a token stands for. Every request gets its id at once, so the id is its own
@@ -167,10 +171,13 @@ async fn load(ctx: &Context, query: RequestQuery, lang: Lang) -> Result<Vec<Requ
     Ok(rows
         .into_iter()
         .filter_map(|row| {
-            let note = notes.iter().find(|n| n.0 == row.id).and_then(|(_, zh, en)| match lang {
-                Lang::Zh => zh.clone(),
-                Lang::En => en.clone().or_else(|| zh.clone()),
-            });
+            let note = notes
+                .iter()
+                .find(|n| n.0 == row.id)
+                .and_then(|(_, zh, en)| match lang {
+                    Lang::Zh => zh.clone(),
+                    Lang::En => en.clone().or_else(|| zh.clone()),
+                });
             view(ctx, row, own_key, note, lang)
         })
         .collect())

@@ -69,7 +69,7 @@ pub async fn discovery(req: HttpRequest, state: web::Data<AppState>, path: web::
 
 pub async fn services(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Answer {
     let (lang, format, params) = start(&req, &path);
-    let fail = |e| Open311Error::new(e, lang, format);
+    let fail = |e: AppError| Open311Error::new(e, lang, format);
     check_jurisdiction(&state.catalog, params.get("jurisdiction_id").as_deref()).map_err(fail)?;
     let list: Vec<Value> = services::services(&state.catalog, lang)
         .into_iter()
@@ -95,7 +95,7 @@ pub async fn definition(
 ) -> Answer {
     let (code, suffix) = path.into_inner();
     let (lang, format, params) = start(&req, &suffix);
-    let fail = |e| Open311Error::new(e, lang, format);
+    let fail = |e: AppError| Open311Error::new(e, lang, format);
     check_jurisdiction(&state.catalog, params.get("jurisdiction_id").as_deref()).map_err(fail)?;
     let attributes = services::definition(&state.catalog, &code, lang)
         .ok_or(AppError::NotFound)
@@ -129,7 +129,7 @@ pub async fn create(
     body: web::Bytes,
 ) -> Answer {
     let (lang, format, _) = start(&req, &path);
-    let fail = |e| Open311Error::new(e, lang, format);
+    let fail = |e: AppError| Open311Error::new(e, lang, format);
     let form_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -144,10 +144,7 @@ pub async fn create(
         .ok_or_else(|| AppError::Malformed("the form could not be read".into()))
         .map_err(fail)?;
     // The key is required to file, and only taken from the body (never from a URL).
-    let key = params
-        .get("api_key")
-        .ok_or(AppError::Forbidden)
-        .map_err(fail)?;
+    let key = params.get("api_key").ok_or(AppError::Forbidden).map_err(fail)?;
     let key_id = keys::authenticate(&state, &key).await.map_err(fail)?;
     state.limits.check_open311(key_id).map_err(fail)?;
     let idempotency = req
@@ -210,7 +207,7 @@ fn request_json(r: RequestView) -> Value {
 
 pub async fn list(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Answer {
     let (lang, format, params) = start(&req, &path);
-    let fail = |e| Open311Error::new(e, lang, format);
+    let fail = |e: AppError| Open311Error::new(e, lang, format);
     let key_id = caller(&state, &params).await.map_err(fail)?;
     let found = listing::list_requests(
         &state,
@@ -231,14 +228,10 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>, path: web::Path<
     ok(format, "service_requests", &Value::Array(list))
 }
 
-pub async fn one(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> Answer {
+pub async fn one(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Answer {
     let (id, suffix) = path.into_inner();
     let (lang, format, params) = start(&req, &suffix);
-    let fail = |e| Open311Error::new(e, lang, format);
+    let fail = |e: AppError| Open311Error::new(e, lang, format);
     check_jurisdiction(&state.catalog, params.get("jurisdiction_id").as_deref()).map_err(fail)?;
     let key_id = caller(&state, &params).await.map_err(fail)?;
     let found = listing::one(&state, key_id, &id, lang).await.map_err(fail)?;
@@ -252,7 +245,7 @@ pub async fn token(
 ) -> Answer {
     let (token, suffix) = path.into_inner();
     let (lang, format, params) = start(&req, &suffix);
-    let fail = |e| Open311Error::new(e, lang, format);
+    let fail = |e: AppError| Open311Error::new(e, lang, format);
     check_jurisdiction(&state.catalog, params.get("jurisdiction_id").as_deref()).map_err(fail)?;
     let key_id = caller(&state, &params).await.map_err(fail)?;
     let id = listing::token(&state, key_id, &token).await.map_err(fail)?;

@@ -18,7 +18,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     const F: &str = "{format:xml|json}";
     cfg.route(&format!("/discovery.{F}"), web::get().to(handlers::discovery))
         .route(&format!("/services.{F}"), web::get().to(handlers::services))
-        .route(&format!("/services/{{code}}.{F}"), web::get().to(handlers::definition))
+        .route(
+            &format!("/services/{{code}}.{F}"),
+            web::get().to(handlers::definition),
+        )
         .route(&format!("/requests.{F}"), web::get().to(handlers::list))
         .route(&format!("/requests.{F}"), web::post().to(handlers::create))
         .route(&format!("/requests/{{id}}.{F}"), web::get().to(handlers::one))
@@ -63,7 +66,8 @@ mod tests {
 
     #[test]
     fn attributes_are_apart_and_blanks_are_absent() {
-        let p = Params::parse(b"api_key=k&attribute%5Bregion%5D=370983&attribute[title]=t&email=&lat=36.2").unwrap();
+        let p = Params::parse(b"api_key=k&attribute%5Bregion%5D=370983&attribute[title]=t&email=&lat=36.2")
+            .unwrap();
         assert_eq!(p.get("api_key").as_deref(), Some("k"));
         assert_eq!(p.get("email"), None);
         assert_eq!(p.attributes.get("region").map(String::as_str), Some("370983"));

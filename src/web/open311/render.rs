@@ -93,7 +93,7 @@ pub fn document(format: Format, root: &str, value: &Value, status: StatusCode) -
         Format::Json => resp.json(value),
         Format::Xml => match to_xml(root, value) {
             Ok(xml) => resp.content_type("text/xml; charset=utf-8").body(xml),
-            Err(e) => Open311Error::new(e, Lang::En, format).error_response(),
+            Err(e) => Open311Error::new(e, Lang::En, Format::Json).error_response(),
         },
     }
 }
@@ -175,7 +175,10 @@ mod tests {
     fn xml_escapes_text_and_names_list_items() {
         let v = json!([{"service_code": "a-b", "description": "<b>&\"x\"</b>", "account_id": null}]);
         let xml = to_xml("service_requests", &v).unwrap();
-        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>"), "{xml}");
+        assert!(
+            xml.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>"),
+            "{xml}"
+        );
         assert!(xml.contains("<service_requests><request>"), "{xml}");
         assert!(xml.contains("&lt;b&gt;&amp;"), "{xml}");
         assert!(!xml.contains("<b>"), "{xml}");
