@@ -55,7 +55,7 @@ async fn published_answer(app: &TestApp, handler: &str) -> String {
         200,
     )
     .await;
-    let resolve = json!({"action": "resolve", "outcome": "partly", "result": "已增开窗口。"});
+    let resolve = json!({"action": "resolve", "outcome": "partly", "result": "经核实，派出所已增开一个户籍窗口。"});
     json_of(app.staff_act(handler, &code, resolve).await, 200).await;
     let texts = json!({"summary": "群众反映户籍窗口排队过长。", "answer": "派出所已增开一个户籍窗口。"});
     let resp = app
@@ -176,7 +176,8 @@ async fn routing_limits_and_revocation_hold_for_open311(backend: Backend) {
     let key = create_key(&app, "fixmystreet");
     let other = create_key(&app, "city-app");
 
-    // A report about the police goes one level up to discipline, as from the web form.
+    // A report about the police goes to the discipline body, never to the police, as from the web
+    // form.
     let filed = json_of(post(&app, &report_form(&key)).await, 201).await;
     let id = filed[0]["service_request_id"].as_str().unwrap().to_owned();
     let (unit, anonymous): (Option<String>, bool) = app.with_db(|c| {
@@ -186,7 +187,7 @@ async fn routing_limits_and_revocation_hold_for_open311(backend: Backend) {
             .first(c)
             .unwrap()
     });
-    assert_eq!(unit.as_deref(), Some("370900-discipline"));
+    assert_eq!(unit.as_deref(), Some("370983-discipline"));
     assert!(anonymous);
     // The same validation: an anonymous report with a name is refused, naming the spec's field.
     let mut named = report_form(&key);
