@@ -105,6 +105,8 @@ pub struct LimitSettings {
     pub login_per_minute: u32,
     pub kiosk_burst: u32,
     pub kiosk_per_minute: u32,
+    pub open311_burst: u32,
+    pub open311_per_minute: u32,
     pub max_tracked_clients: usize,
 }
 

@@ -43,6 +43,7 @@ pub struct Limits {
     submit: DefaultKeyedRateLimiter<IpAddr>,
     track: DefaultKeyedRateLimiter<IpAddr>,
     kiosk: DefaultKeyedRateLimiter<i64>,
+    open311: DefaultKeyedRateLimiter<i64>,
     max_clients: usize,
     last_sweep_secs: AtomicU64,
     pub contact_per_day: u32,
@@ -61,6 +62,7 @@ impl Limits {
             submit: RateLimiter::keyed(quota(s.submit_per_minute, s.submit_burst)),
             track: RateLimiter::keyed(quota(s.track_per_minute, s.track_burst)),
             kiosk: RateLimiter::keyed(quota(s.kiosk_per_minute, s.kiosk_burst)),
+            open311: RateLimiter::keyed(quota(s.open311_per_minute, s.open311_burst)),
             max_clients: s.max_tracked_clients.max(1),
             last_sweep_secs: AtomicU64::new(0),
             contact_per_day: s.contact_per_day,
@@ -83,6 +85,11 @@ impl Limits {
     /// limited per device, not per address.
     pub fn check_kiosk(&self, kiosk_id: i64) -> Result<(), AppError> {
         self.check(&self.kiosk, kiosk_id, Limiter::Kiosk)
+    }
+
+    /// One Open311 call made with the integration key `key_id` (each key has its own allowance).
+    pub fn check_open311(&self, key_id: i64) -> Result<(), AppError> {
+        self.check(&self.open311, key_id, Limiter::Open311)
     }
 
     /// One status look-up from `client` (counted per [`client_key`]).
@@ -130,8 +137,10 @@ impl Limits {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
-        self.kiosk.retain_recent();
-        self.kiosk.shrink_to_fit();
+        for limiter in [&self.kiosk, &self.open311] {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
     }
 
     /// How many clients the limiters remember now.
@@ -155,6 +164,8 @@ mod tests {
             login_per_minute: 1,
             kiosk_burst: 1,
             kiosk_per_minute: 1,
+            open311_burst: 1,
+            open311_per_minute: 1,
             max_tracked_clients: 100,
         }
     }

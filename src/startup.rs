@@ -420,5 +420,6 @@ fn routes(cfg: &mut web::ServiceConfig) {
                     web::post().to(web_api::staff::publish),
                 ),
         )
+        .service(web::scope("/open311/v2").configure(crate::web::open311::routes))
         .default_service(web::to(pages::not_found));
 }

@@ -1,5 +1,5 @@
 //! The `minsheng` command line: `serve`, `migrate`, `check-config`, `route`, `user`, `token`,
-//! `audit`, `seed-demo`, `sweep`, `mail`, `event`, `kiosk` and `ledger`.
+//! `audit`, `seed-demo`, `sweep`, `mail`, `event`, `kiosk`, `ledger` and `open311`.
 //!
 //! [`run`] parses the arguments, loads the settings, builds the one async runtime (an actix
 //! system, which `serve` needs) and runs the chosen command inside it. Every command returns an
@@ -22,6 +22,7 @@ mod kiosk;
 mod ledger;
 mod mail;
 mod migrate;
+mod open311;
 mod route;
 mod seed_demo;
 mod serve;
@@ -79,6 +80,9 @@ enum Command {
     /// The ledger (台账) of cases, for reports.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
+    /// Open311 GeoReport v2 integrations.
+    #[command(subcommand)]
+    Open311(open311::Open311Command),
 }
 
 /// Runs the command line: exit code 2 for a configuration error, 1 for any other error.
@@ -119,6 +123,7 @@ impl Command {
             Command::Event(cmd) => event::run(&settings, cmd).await,
             Command::Kiosk(cmd) => kiosk::run(&settings, cmd).await,
             Command::Ledger(cmd) => ledger::run(&settings, cmd).await,
+            Command::Open311(cmd) => open311::run(&settings, cmd).await,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod contact;
 pub mod deadlines;
 pub mod kind;
 pub mod ledger;
+pub mod open311;
 pub mod problem;
 pub mod publication;
 pub mod session;

@@ -287,6 +287,8 @@ mod tests {
             login_per_minute: 1,
             kiosk_burst: 1,
             kiosk_per_minute: 1,
+            open311_burst: 1,
+            open311_per_minute: 1,
             max_tracked_clients: 1000,
         };
         SignInLimits::new(

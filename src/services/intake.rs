@@ -16,7 +16,7 @@ use crate::mail::{notify, MailData, MailKind};
 use crate::routing::{Facts, Outcome};
 use crate::storage::audit::{self, AuditEntry};
 use crate::storage::submissions::{self, NewEventRow, NewSubmissionRow};
-use crate::storage::{contact_quota, idempotency, new_case, outbox, ratings};
+use crate::storage::{contact_quota, idempotency, new_case, outbox, ratings, DbConn};
 use crate::telemetry::metrics::Limiter;
 
 /// What the citizen is told once, right after submitting (or again, to a retry with the same
@@ -125,11 +125,26 @@ pub async fn submit(state: &Context, cmd: NewSubmission) -> Result<Receipt, AppE
 /// [`submit`], once per idempotency key: a retry with the same key (even one running at the same
 /// time) creates nothing and gets the first answer; the same key with a different request is
 /// refused.
-#[tracing::instrument(skip_all, fields(kind = %cmd.kind, channel = %cmd.channel))]
 pub async fn submit_once(
     state: &Context,
     cmd: NewSubmission,
     idem: Option<Idempotency>,
+) -> Result<Receipt, AppError> {
+    submit_linked(state, cmd, idem, None).await
+}
+
+/// Writes a channel's own record of a new submission (given its id) in the intake transaction:
+/// committed with the case, or not at all.
+pub type Link = std::sync::Arc<dyn Fn(&mut DbConn, i64) -> Result<(), AppError> + Send + Sync>;
+
+/// [`submit_once`], with `link` run in the same transaction right after the submission is
+/// inserted (Open311 records the key that filed it and the location sent).
+#[tracing::instrument(skip_all, fields(kind = %cmd.kind, channel = %cmd.channel))]
+pub async fn submit_linked(
+    state: &Context,
+    cmd: NewSubmission,
+    idem: Option<Idempotency>,
+    link: Option<Link>,
 ) -> Result<Receipt, AppError> {
     let now = state.clock.now();
     let (day, seconds_left_today) = beijing_day(now);
@@ -215,6 +230,7 @@ pub async fn submit_once(
         let (contact_index, quota_index) = (contact_index.clone(), quota_index.clone());
         let decision = decision.clone();
         let (assigned, dispatch) = (assigned.clone(), dispatch.clone());
+        let link = link.clone();
         let written = state
             .db
             // `write` is already one atomic unit (a savepoint in the SQLite writer's group, a
@@ -272,7 +288,11 @@ pub async fn submit_once(
                 };
                 let mut events = [first.row(at), second.row(at)];
                 match new_case::insert(conn, &row, &mut events, &entries) {
-                    Ok(_) => {}
+                    Ok(id) => {
+                        if let Some(link) = &link {
+                            link(conn, id)?;
+                        }
+                    }
                     // Refused by a unique index: the whole unit rolls back, another code is drawn.
                     Err(e) if new_case::code_taken(&e) => return Err(AppError::Conflict(CODE_TAKEN)),
                     Err(e) => return Err(e.into()),

@@ -9,6 +9,7 @@ pub mod first_admin;
 pub mod intake;
 pub mod ledger;
 pub mod monitoring;
+pub mod open311;
 pub mod open_days;
 pub mod outbox;
 pub mod rating;

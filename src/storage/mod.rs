@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod ledger;
 pub mod migrations;
 pub mod new_case;
+pub mod open311;
 pub mod outbox;
 pub mod pool;
 pub mod ratings;

@@ -251,3 +251,28 @@ diesel::table! {
 
 diesel::joinable!(kiosks -> events (event_id));
 diesel::allow_tables_to_appear_in_same_query!(events, kiosks, submissions);
+
+diesel::table! {
+    open311_keys (id) {
+        id -> BigInt,
+        name -> Text,
+        key_hash -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    open311_requests (submission_id) {
+        submission_id -> BigInt,
+        key_id -> BigInt,
+        lat -> Nullable<Double>,
+        long -> Nullable<Double>,
+        address_string -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(open311_requests -> open311_keys (key_id));
+diesel::joinable!(open311_requests -> submissions (submission_id));
+diesel::allow_tables_to_appear_in_same_query!(open311_keys, open311_requests, submissions);

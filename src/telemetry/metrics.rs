@@ -96,10 +96,12 @@ pub enum Limiter {
     SignInAddress,
     /// Ledger downloads running at once.
     LedgerDownloads,
+    /// Open311 calls per integration key (`limits.open311_*`).
+    Open311,
 }
 
 impl Limiter {
-    pub const ALL: [Limiter; 7] = [
+    pub const ALL: [Limiter; 8] = [
         Limiter::Submit,
         Limiter::Track,
         Limiter::Kiosk,
@@ -107,6 +109,7 @@ impl Limiter {
         Limiter::Login,
         Limiter::SignInAddress,
         Limiter::LedgerDownloads,
+        Limiter::Open311,
     ];
 
     pub fn name(self) -> &'static str {
@@ -118,6 +121,7 @@ impl Limiter {
             Limiter::Login => "login",
             Limiter::SignInAddress => "signin_address",
             Limiter::LedgerDownloads => "ledger_downloads",
+            Limiter::Open311 => "open311",
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod extract;
 pub mod kiosk;
 pub mod lang;
 pub mod metrics;
+pub mod open311;
 pub mod pages;
 pub mod session;
 pub mod staff;

@@ -27,6 +27,7 @@ mod kiosk;
 mod ledger;
 mod mail;
 mod metrics;
+mod open311;
 mod outage;
 mod rate_limits;
 mod rating;
