@@ -205,19 +205,19 @@ pub fn requests(conn: &mut DbConn, q: &RequestQuery) -> QueryResult<Vec<RequestR
     sql.load(conn)
 }
 
+/// A submission's id and a note on it (Chinese, English).
+pub type Note = (i64, Option<String>, Option<String>);
+
 /// The newest note the citizen can see on each of these submissions (Chinese, English).
-pub fn latest_public_notes(
-    conn: &mut DbConn,
-    ids: &[i64],
-) -> QueryResult<Vec<(i64, Option<String>, Option<String>)>> {
-    let rows: Vec<(i64, Option<String>, Option<String>)> = e::table
+pub fn latest_public_notes(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Note>> {
+    let rows: Vec<Note> = e::table
         .filter(e::submission_id.eq_any(ids.to_vec()))
         .filter(e::public.eq(true))
         .filter(e::note.is_not_null())
         .order((e::submission_id, e::at.desc(), e::id.desc()))
         .select((e::submission_id, e::note, e::note_en))
         .load(conn)?;
-    let mut out: Vec<(i64, Option<String>, Option<String>)> = Vec::new();
+    let mut out: Vec<Note> = Vec::new();
     for row in rows {
         if out.last().is_none_or(|last| last.0 != row.0) {
             out.push(row);

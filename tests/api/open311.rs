@@ -55,7 +55,8 @@ async fn published_answer(app: &TestApp, handler: &str) -> String {
         200,
     )
     .await;
-    let resolve = json!({"action": "resolve", "outcome": "partly", "result": "经核实，派出所已增开一个户籍窗口。"});
+    let resolve =
+        json!({"action": "resolve", "outcome": "partly", "result": "经核实，派出所已增开一个户籍窗口。"});
     json_of(app.staff_act(handler, &code, resolve).await, 200).await;
     let texts = json!({"summary": "群众反映户籍窗口排队过长。", "answer": "派出所已增开一个户籍窗口。"});
     let resp = app
