@@ -6,7 +6,7 @@ use crate::error::AppError;
 use crate::storage::stats::rollup;
 use crate::storage::Db;
 
-/// Folds what is there; the number of delta rows folded.
+/// Folds what is there; the number of rollup rows changed.
 pub async fn fold(db: &Db) -> Result<usize, AppError> {
     db.write(|conn| -> Result<_, AppError> { Ok(rollup::fold(conn)?) })
         .await

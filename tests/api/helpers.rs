@@ -209,6 +209,9 @@ impl TestApp {
         reqwest::Client::builder()
             .cookie_store(true)
             .redirect(Policy::none())
+            // Below the server's keep-alive (5 s): a pooled connection the server is closing
+            // just then would fail the next request with `IncompleteMessage` on a loaded machine.
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
             .build()
             .unwrap()
     }

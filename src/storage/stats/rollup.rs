@@ -287,7 +287,7 @@ pub fn tracking<T>(
     Ok(out)
 }
 
-/// Folds the deltas into `stats_daily` and `stats_days`; the number of delta rows folded.
+/// Folds the deltas into `stats_daily` and `stats_days`; the number of rollup rows it changed.
 ///
 /// On SQLite the one writer runs it: nothing is appended meanwhile, so an `INSERT … SELECT` and
 /// a `DELETE` are exact. On PostgreSQL a delta may commit at any moment, so the rows are taken
@@ -308,27 +308,30 @@ pub fn fold(conn: &mut DbConn) -> QueryResult<usize> {
             .map(|n| format!("{n} = stats_daily.{n} + excluded.{n}"))
             .collect();
         let (cols, sums, set) = (names.join(", "), sums.join(", "), set.join(", "));
-        let (daily_from, days_from) = if postgres {
-            (
-                format!("WITH moved AS (DELETE FROM stats_daily_delta RETURNING *) SELECT day, unit, kind, {sums} FROM moved"),
-                "WITH moved AS (DELETE FROM stats_days_delta RETURNING *) SELECT month, unit, kind, measure, days, SUM(n) FROM moved".to_owned(),
-            )
-        } else {
-            (
-                format!("SELECT day, unit, kind, {sums} FROM stats_daily_delta WHERE 1 = 1"),
-                "SELECT month, unit, kind, measure, days, SUM(n) FROM stats_days_delta WHERE 1 = 1".to_owned(),
-            )
+        // Where the deltas are read from: on PostgreSQL the rows a `DELETE` takes (a data-modifying
+        // WITH goes before the INSERT); on SQLite the table itself, emptied afterwards.
+        let source = |table: &str| {
+            if postgres {
+                (
+                    format!("WITH moved AS (DELETE FROM {table} RETURNING *) "),
+                    "moved".to_owned(),
+                )
+            } else {
+                // `WHERE 1 = 1`: SQLite reads an `ON` after a bare FROM as a join constraint.
+                (String::new(), format!("{table} WHERE 1 = 1"))
+            }
         };
-        // PostgreSQL takes a data-modifying WITH only at the top: it goes before the INSERT.
-        let (with_daily, select_daily) = split_with(&daily_from);
-        let (with_days, select_days) = split_with(&days_from);
+        let (with_daily, from_daily) = source("stats_daily_delta");
+        let (with_days, from_days) = source("stats_days_delta");
         let mut folded = Sql::new(&format!(
-            "{with_daily}INSERT INTO stats_daily (day, unit, kind, {cols}) {select_daily} \
+            "{with_daily}INSERT INTO stats_daily (day, unit, kind, {cols}) \
+             SELECT day, unit, kind, {sums} FROM {from_daily} \
              GROUP BY day, unit, kind ON CONFLICT (day, unit, kind) DO UPDATE SET {set}"
         ))
         .execute(conn)?;
         folded += Sql::new(&format!(
-            "{with_days}INSERT INTO stats_days (month, unit, kind, measure, days, n) {select_days} \
+            "{with_days}INSERT INTO stats_days (month, unit, kind, measure, days, n) \
+             SELECT month, unit, kind, measure, days, SUM(n) FROM {from_days} \
              GROUP BY month, unit, kind, measure, days \
              ON CONFLICT (month, unit, kind, measure, days) DO UPDATE SET n = stats_days.n + excluded.n"
         ))
@@ -353,14 +356,6 @@ pub fn unfolded(conn: &mut DbConn) -> QueryResult<i64> {
     )
     .load::<Count>(conn)?;
     Ok(rows.first().map_or(0, |c| c.n))
-}
-
-/// `WITH moved AS (…) SELECT …` as (`WITH moved AS (…) `, `SELECT …`); no `WITH`: (``, all).
-fn split_with(sql: &str) -> (&str, &str) {
-    match sql.find(") SELECT ") {
-        Some(i) if sql.starts_with("WITH ") => (&sql[..i + 2], &sql[i + 2..]),
-        _ => ("", sql),
-    }
 }
 
 /// The fold's advisory lock (PostgreSQL), without waiting: false when another instance holds it.
