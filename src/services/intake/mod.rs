@@ -2,6 +2,8 @@
 //! per-contact quota) and look a submission up by tracking code and access key. Handlers for the
 //! web form and the API both call these; nothing here knows about HTTP.
 
+mod first_events;
+
 use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
@@ -14,10 +16,11 @@ use crate::error::AppError;
 use crate::mail::rating_link::{self as token, RatingClaim};
 use crate::mail::{notify, MailData, MailKind};
 use crate::routing::{Facts, Outcome};
-use crate::storage::audit::{self, AuditEntry};
-use crate::storage::submissions::{self, NewEventRow, NewSubmissionRow};
+use crate::storage::audit;
+use crate::storage::submissions::{self, NewSubmissionRow};
 use crate::storage::{contact_quota, idempotency, new_case, outbox, ratings, DbConn};
 use crate::telemetry::metrics::Limiter;
+use first_events::first_events;
 
 /// What the citizen is told once, right after submitting (or again, to a retry with the same
 /// idempotency key).
@@ -355,74 +358,6 @@ fn stored_answer(
     };
     let plain = serde_json::to_vec(&answer).map_err(|e| AppError::Internal(e.into()))?;
     Ok(state.vault.seal(&plain, &i.context()))
-}
-
-/// A new case's first two timeline events: received, then routed (or awaiting dispatch).
-fn first_events(
-    decision: &crate::routing::Decision,
-    holder: Option<&str>,
-    new_state: State,
-    deadline: NaiveDateTime,
-) -> (FirstEvent, FirstEvent) {
-    (
-        FirstEvent {
-            action: "submitted",
-            state: State::Submitted,
-            note: "已收到您的来件。".to_owned(),
-            note_en: "Your message was received.".to_owned(),
-            unit: None,
-            deadline: None,
-        },
-        FirstEvent {
-            action: if matches!(decision.outcome, Outcome::Assigned(_)) {
-                "routed"
-            } else {
-                "awaiting_dispatch"
-            },
-            state: new_state,
-            note: decision.explanation.clone(),
-            note_en: decision.explanation_en.clone(),
-            unit: holder.map(str::to_owned),
-            deadline: Some(deadline),
-        },
-    )
-}
-
-/// One of a new case's first events, owned so it can be made before the write.
-struct FirstEvent {
-    action: &'static str,
-    state: State,
-    note: String,
-    note_en: String,
-    unit: Option<String>,
-    deadline: Option<NaiveDateTime>,
-}
-
-impl FirstEvent {
-    fn row(&self, at: NaiveDateTime) -> NewEventRow<'_> {
-        NewEventRow {
-            at,
-            action: self.action,
-            state: self.state.code(),
-            note: Some(&self.note),
-            note_en: Some(&self.note_en),
-            public: true,
-            unit: self.unit.as_deref(),
-            deadline: self.deadline,
-            ..Default::default()
-        }
-    }
-
-    /// The audit entry recording it (as `record_event` writes for every later event).
-    fn audit<'a>(&'a self, code: &'a str, at: NaiveDateTime) -> AuditEntry<'a> {
-        AuditEntry {
-            at,
-            actor: audit::SYSTEM,
-            action: self.action,
-            case_code: Some(code),
-            detail: Some(self.state.code()),
-        }
-    }
 }
 
 /// The stored answer to an earlier request with this key, if there is one (a read only: it
