@@ -13,9 +13,12 @@
 # sending mail for a few seconds; every mail file written must be a distinct outbox row marked
 # sent (nothing sent twice). Prints every round and the medians, with ratios to the baseline.
 #
-# Usage: scripts/bench-intake.sh   (ROUNDS=3 DURATION=20s CONNECTIONS=32 THREADS=2
+# Usage: scripts/bench-intake.sh   (ROUNDS=3 DURATION=20s CONNECTIONS=32 THREADS=2 POOL_SIZE=8
 #        MODES="sqlite postgres three"; PostgreSQL at MINSHENG_BENCH_PG, default
 #        postgres://postgres@127.0.0.1:5432)
+# A/B in the same run: VARIANTS="now before=/path/to/an/older/minsheng@/its/config" runs every mode
+# of a round with each binary in turn ("now" is this checkout's release build and config; an older
+# binary needs the config directory of its own commit), so all of them see the same machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,7 +38,7 @@ if [[ " ${MODES:-three} " == *" three "* ]] && ! command -v nginx >/dev/null; th
   apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null 2>&1 || apt-get install -y -qq nginx >/dev/null
 fi
 cargo build --release --quiet --bin minsheng --example bench_baseline
-BIN=$CARGO_TARGET_DIR/release/minsheng
+NOW=$CARGO_TARGET_DIR/release/minsheng
 BASE=$CARGO_TARGET_DIR/release/examples/bench_baseline
 
 work=$(mktemp -d)
@@ -61,7 +64,7 @@ field() { sed -E "s/.* $1=([0-9.]+).*/\1/" <<<"$2"; }
 # The settings every minsheng instance of the benchmark shares (database URL and port apart).
 # The mail worker runs, every second, as it would in service.
 serve() { # port, database URL, data dir, log file -> starts one instance in the background
-  MINSHENG_CONFIG_DIR=config \
+  MINSHENG_CONFIG_DIR=$conf \
   MINSHENG__SERVER__BIND="127.0.0.1:$1" \
   MINSHENG__SERVER__TRUSTED_PROXIES=127.0.0.1 \
   MINSHENG__DATABASE__URL="$2" \
@@ -74,7 +77,7 @@ serve() { # port, database URL, data dir, log file -> starts one instance in the
   MINSHENG__LIMITS__SUBMIT_PER_MINUTE=100000000 \
   MINSHENG__LIMITS__CONTACT_PER_DAY=100000000 \
   MINSHENG__LOG__FILTER=warn \
-    "$BIN" serve >"$4" 2>&1 & pids+=($!)
+    "$bin" serve >"$4" 2>&1 & pids+=($!)
 }
 vmhwm() { # pid -> its peak resident memory (VmHWM), in MiB
   awk '/^VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"
@@ -99,7 +102,12 @@ http {
   access_log off;
   client_body_temp_path $work/nginx-body;
   proxy_temp_path $work/nginx-proxy;
-  upstream minsheng { server 127.0.0.1:18101; server 127.0.0.1:18102; server 127.0.0.1:18103; keepalive 64; }
+  # Idle upstream connections are closed before the instances' own 5 s keep-alive would: a POST
+  # sent on a connection the upstream is closing gets a 502 (nginx retries no POST).
+  upstream minsheng {
+    server 127.0.0.1:18101; server 127.0.0.1:18102; server 127.0.0.1:18103;
+    keepalive 64; keepalive_timeout 4s;
+  }
   server {
     listen 127.0.0.1:18100;
     location / {
@@ -114,7 +122,25 @@ http {
 CONF
 
 declare -A rps p50 p99 stored hwm
+failed=0
 MODES=${MODES:-"sqlite postgres three"}
+VARIANTS=${VARIANTS:-now}
+labels=()
+declare -A bins confs
+for v in $VARIANTS; do
+  label=${v%%=*}
+  bins[$label]=$NOW; confs[$label]=config
+  if [ "$label" != "$v" ]; then
+    spec=${v#*=}; bins[$label]=${spec%@*}
+    if [ "$spec" != "${spec%@*}" ]; then confs[$label]=${spec#*@}; fi
+  fi
+  [ -x "${bins[$label]}" ] || { echo "no binary for variant $label: ${bins[$label]}" >&2; exit 2; }
+  labels+=("$label")
+done
+# Each result is kept under "mode/variant".
+keys=()
+for mode in $MODES; do for label in "${labels[@]}"; do keys+=("$mode/$label"); done; done
+
 for round in $(seq 1 "$ROUNDS"); do
   "$BASE" 127.0.0.1:18090 >/dev/null 2>&1 & pids+=($!)
   wait_port 18090
@@ -123,53 +149,63 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "round $round baseline: $b"
   rps[base,$round]=$(field rps "$b"); p99[base,$round]=$(field p99_ms "$b")
 
-  for mode in $MODES; do
+  for key in "${keys[@]}"; do
+    mode=${key%/*}; label=${key#*/}; bin=${bins[$label]}; conf=${confs[$label]}
+    tag="$mode-$label-$round"
     case $mode in
       sqlite)
-        db="$work/round$round.db"
-        serve 18091 "sqlite://$db" "$work/data-s$round" "$work/serve-s$round.log"
+        db="$work/$tag.db"
+        serve 18091 "sqlite://$db" "$work/data-$tag" "$work/serve-$tag.log"
         wait_port 18091
         m=$(run_wrk 18091)
-        hwm[sqlite,$round]=$(vmhwm "${pids[0]}")
+        hwm[$key,$round]=$(vmhwm "${pids[0]}")
         stop_all
         n=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from submissions').fetchone()[0])" "$db")
-        rm -f "$db" "$db-wal" "$db-shm" ;;
+        rm -rf "$db" "$db-wal" "$db-shm" "$work/data-$tag" ;;
       postgres)
         url=$(fresh_pg minsheng_bench_intake)
-        serve 18092 "$url" "$work/data-p$round" "$work/serve-p$round.log"
+        serve 18092 "$url" "$work/data-$tag" "$work/serve-$tag.log"
         wait_port 18092
         m=$(run_wrk 18092)
-        hwm[postgres,$round]=$(vmhwm "${pids[0]}")
+        hwm[$key,$round]=$(vmhwm "${pids[0]}")
         stop_all
-        n=$(pg_count "$url" "select count(*) from submissions") ;;
+        n=$(pg_count "$url" "select count(*) from submissions")
+        rm -rf "$work/data-$tag" ;;
       three)
         url=$(fresh_pg minsheng_bench_three)
-        data="$work/data-3-$round"
+        data="$work/data-$tag"
         # The first instance migrates; the other two start on the migrated database.
-        serve 18101 "$url" "$data" "$work/serve-3a$round.log"; wait_port 18101
-        serve 18102 "$url" "$data" "$work/serve-3b$round.log"
-        serve 18103 "$url" "$data" "$work/serve-3c$round.log"
+        serve 18101 "$url" "$data" "$work/serve-a-$tag.log"; wait_port 18101
+        serve 18102 "$url" "$data" "$work/serve-b-$tag.log"
+        serve 18103 "$url" "$data" "$work/serve-c-$tag.log"
         wait_port 18102; wait_port 18103
         nginx -c "$work/nginx.conf" -p "$work" & pids+=($!)
         wait_port 18100
         m=$(run_wrk 18100)
+        hwm[$key,$round]=$(for p in "${pids[@]:0:3}"; do vmhwm "$p"; echo; done | sort -g | tail -1)
         sleep 5 # the mail workers go on sending what the load queued
         stop_all
         n=$(pg_count "$url" "select count(*) from submissions")
         sent=$(pg_count "$url" "select count(*) from outbox where status = 'sent'")
         files=$(find "$data/mail" -type f 2>/dev/null | wc -l)
         ids=$(grep -h -m1 -i '^Message-ID:' "$data"/mail/* 2>/dev/null | sort -u | wc -l)
-        echo "round $round three: mail sent rows=$sent files=$files distinct message ids=$ids"
+        echo "round $round $key: mail sent rows=$sent files=$files distinct message ids=$ids"
         if [ "$sent" != "$files" ] || [ "$files" != "$ids" ]; then
-          echo "FAILED: a mail was sent twice or not recorded (rows $sent, files $files, ids $ids)" >&2; exit 1
-        fi ;;
+          echo "FAILED ($key): a mail was sent twice or not recorded (rows $sent, files $files, ids $ids)" >&2
+          failed=1
+        fi
+        rm -rf "$data" ;;
       *) echo "unknown mode $mode" >&2; exit 2 ;;
     esac
-    echo "round $round $mode: $m stored_rows=$n peak_rss_mib=${hwm[$mode,$round]:-n/a}"
-    rps[$mode,$round]=$(field ok_rps "$m"); p50[$mode,$round]=$(field p50_ms "$m"); p99[$mode,$round]=$(field p99_ms "$m")
-    stored[$mode,$round]=$n
+    echo "round $round $key: $m stored_rows=$n peak_rss_mib=${hwm[$key,$round]}"
+    rps[$key,$round]=$(field ok_rps "$m"); p50[$key,$round]=$(field p50_ms "$m"); p99[$key,$round]=$(field p99_ms "$m")
+    stored[$key,$round]=$n
     non2xx=$(field non2xx "$m")
-    if [ "$non2xx" != "0" ]; then echo "WARNING: $non2xx non-2xx answers in round $round ($mode)" >&2; fi
+    if [ "$non2xx" != "0" ]; then
+      echo "WARNING: $non2xx non-2xx answers in round $round ($key)" >&2
+      cat "$work"/nginx-error.log 2>/dev/null | tail -3 >&2 || true
+      grep -h -m3 -iE 'error|warn' "$work"/serve-*"$tag".log >&2 || true
+    fi
   done
 done
 
@@ -177,12 +213,13 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(
 col() { local out=(); for r in $(seq 1 "$ROUNDS"); do out+=("${1}[$2,$r]"); done; for v in "${out[@]}"; do echo "${!v}"; done; }
 mb=$(median $(col rps base))
 echo
-echo "== medians over $ROUNDS rounds ($CONNECTIONS connections, $DURATION each, $(nproc) cores) =="
+echo "== medians over $ROUNDS rounds ($CONNECTIONS connections, $DURATION each, pool ${POOL_SIZE:-8}, $(nproc) cores) =="
 echo "baseline (trivial actix-web POST): $(printf '%.0f' "$mb") req/s, p99 $(median $(col p99 base)) ms"
-for mode in $MODES; do
-  mm=$(median $(col rps "$mode"))
-  printf '%-9s %6.0f submissions/s, p50 %s ms, p99 %s ms, ratio to baseline %s; rows stored per round: %s\n' \
-    "$mode" "$mm" "$(median $(col p50 "$mode"))" "$(median $(col p99 "$mode"))" \
-    "$(awk -v a="$mm" -v b="$mb" 'BEGIN {printf "%.3f", a/b}')" "$(col stored "$mode" | tr '\n' ' ')"
-  if [ -n "${hwm[$mode,1]:-}" ]; then echo "          peak resident memory (VmHWM) per round, MiB: $(col hwm "$mode" | tr '\n' ' ')"; fi
+for key in "${keys[@]}"; do
+  mm=$(median $(col rps "$key"))
+  printf '%-16s %6.0f submissions/s, p50 %s ms, p99 %s ms, ratio to baseline %s; rows stored per round: %s\n' \
+    "$key" "$mm" "$(median $(col p50 "$key"))" "$(median $(col p99 "$key"))" \
+    "$(awk -v a="$mm" -v b="$mb" 'BEGIN {printf "%.3f", a/b}')" "$(col stored "$key" | tr '\n' ' ')"
+  echo "                 peak resident memory (VmHWM, the largest instance) per round, MiB: $(col hwm "$key" | tr '\n' ' ')"
 done
+if [ "$failed" != 0 ]; then echo "FAILED: see the mail checks above" >&2; exit 1; fi

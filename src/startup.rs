@@ -215,11 +215,14 @@ impl Application {
     }
 
     /// Serves until the server stops, running housekeeping, the sweeper, the mail worker, the
-    /// audit sealer and the rollup's folder alongside.
+    /// audit sealer and the rollup's folder alongside. When the server stops (SIGTERM, SIGINT),
+    /// the mail being sent is sent and marked before this returns.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let state = self.state.clone();
         let housekeeping = housekeeping(self.state.clone());
         let sweeper = sweeper(self.state.clone());
-        let mail = mail_worker(self.state.clone());
+        // Its own task: dropped mid-send, a mail would go out again after its lease.
+        let mail = tokio::spawn(mail_worker(self.state.clone()));
         let sealer = audit_sealer(self.state.clone());
         let folder = rollup_folder(self.state.clone());
         let upkeep = metrics_upkeep(self.state.clone());
@@ -230,16 +233,21 @@ impl Application {
                 None => std::future::pending().await,
             }
         };
-        tokio::select! {
+        let result = tokio::select! {
             result = self.server => result.context("HTTP server failed"),
             result = metrics_server => result.context("metrics HTTP server failed"),
             () = housekeeping => Ok(()),
             () = sweeper => Ok(()),
-            () = mail => Ok(()),
             () = sealer => Ok(()),
             () = folder => Ok(()),
             () = upkeep => Ok(()),
+        };
+        let grace = std::time::Duration::from_secs(state.settings.mail.smtp_timeout_secs + 5);
+        if tokio::time::timeout(grace, state.mailer.stop()).await.is_err() {
+            tracing::warn!("stopped while a mail was still being sent; it goes again after its lease");
         }
+        mail.abort();
+        result
     }
 }
 

@@ -5,9 +5,11 @@
 //! No mail goes out twice: a row is sent only by the worker whose conditional claim won, the SMTP
 //! timeout is far shorter than the lease, and the outbox id is the Message-ID. (A crash between
 //! sending and marking would send that one mail again after the lease; receivers can tell the
-//! repeat by its Message-ID.)
+//! repeat by its Message-ID.) A shutdown is not such a crash: [`Mailer::stop`] lets the mail in
+//! hand be sent and marked, and no further one start.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDateTime, Utc};
@@ -33,6 +35,10 @@ pub struct Mailer {
     vault: Arc<Vault>,
     /// This worker's name on the leases it takes.
     owner: String,
+    /// Held while a flush runs, so [`Mailer::stop`] can wait for the mail in hand.
+    busy: tokio::sync::Mutex<()>,
+    /// Set by [`Mailer::stop`]: flushes end before their next mail.
+    stopping: AtomicBool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -57,11 +63,21 @@ impl Mailer {
             domain,
             vault,
             owner: uuid::Uuid::new_v4().simple().to_string(),
+            busy: tokio::sync::Mutex::new(()),
+            stopping: AtomicBool::new(false),
         })
     }
 
     pub fn transport(&self) -> &Transport {
         &self.transport
+    }
+
+    /// For a shutdown: waits until the mail being sent (if any) is sent and marked, and keeps
+    /// every later flush from starting another. Without it a stop between sending a mail and
+    /// marking it sent would have the mail sent again, by whichever instance takes it next.
+    pub async fn stop(&self) {
+        self.stopping.store(true, Ordering::Release);
+        drop(self.busy.lock().await);
     }
 
     /// How long to wait before attempt `attempts + 1`, after `attempts` failed ones.
@@ -78,6 +94,7 @@ impl Mailer {
     /// happened. Mail queued meanwhile waits for the next call, so a flush beside a busy server
     /// ends.
     pub async fn flush(&self, db: &Db) -> Result<FlushReport, AppError> {
+        let _busy = self.busy.lock().await;
         let mut report = FlushReport::default();
         let mut seen = HashSet::new();
         let batch = i64::from(self.settings.batch.max(1));
@@ -91,6 +108,9 @@ impl Mailer {
                 return Ok(report);
             }
             for row in fresh {
+                if self.stopping.load(Ordering::Acquire) {
+                    return Ok(report);
+                }
                 self.deliver(db, row, &mut report).await?;
             }
         }

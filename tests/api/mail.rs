@@ -1,7 +1,7 @@
 //! E-mail through a real SMTP server: the whole loop (receipt → acceptance → result with a rating
 //! link → "not satisfied" → reopened one level up, its supervisor told), an SMTP outage, a
 //! permanent rejection that ends dead and visible to admins, restarts and two instances never
-//! sending a mail twice, and who gets no mail at all.
+//! sending a mail twice, a shutdown in the middle of sending, and who gets no mail at all.
 
 use std::collections::HashSet;
 
@@ -330,6 +330,35 @@ async fn a_restart_loses_nothing_and_two_instances_send_each_mail_once(backend: 
     );
 }
 
+async fn a_shutdown_lets_the_mail_in_hand_finish_and_starts_no_other(backend: Backend) {
+    let smtp = SmtpServer::start();
+    let app = TestApp::spawn_with(backend, smtp_to(smtp.port)).await;
+    for n in 0..20 {
+        app.submit(&with_email(n, &format!("c{n}@example.com"))).await;
+    }
+    let state = app.state.clone();
+    let worker = tokio::spawn(async move { state.mailer.flush(&state.db).await });
+    smtp.wait_for(1, 20).await;
+    // What a SIGTERM does (see Application::run_until_stopped) while the worker is sending.
+    app.state.mailer.stop().await;
+    let report = worker.await.unwrap().unwrap();
+    let got = smtp.received().len();
+    let (pending, sent, _) = app.with_db(|c| outbox::counts(c).unwrap());
+    assert!(got < 40, "the stop came before the last of 40 mails");
+    assert_eq!(
+        (sent, report.sent),
+        (i64::try_from(got).unwrap(), got),
+        "every mail that went out is marked sent: none goes again after a restart"
+    );
+    assert_eq!(pending, 40 - sent);
+    assert_eq!(flush(&app).await.sent, 0, "a stopped worker starts no other mail");
+    // The next instance sends the rest, each once.
+    let next = app.sibling(smtp_to(smtp.port)).await;
+    assert_eq!(flush(&next).await.sent, 40 - got);
+    let ids: HashSet<_> = smtp.received().into_iter().map(|m| m.message_id).collect();
+    assert_eq!(ids.len(), 40);
+}
+
 async fn mail_goes_only_where_there_is_an_address(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     // No e-mail given: the unit hears of it, the citizen gets nothing.
@@ -382,6 +411,7 @@ on_both_backends!(
     an_outage_delays_mail_and_it_arrives_exactly_once,
     a_permanent_rejection_ends_dead_and_an_admin_can_retry_it,
     a_restart_loses_nothing_and_two_instances_send_each_mail_once,
+    a_shutdown_lets_the_mail_in_hand_finish_and_starts_no_other,
     mail_goes_only_where_there_is_an_address,
     the_file_transport_writes_one_eml_per_mail,
 );
