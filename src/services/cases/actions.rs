@@ -24,9 +24,15 @@ use crate::storage::submissions::{self, CaseChanges, NewEventRow};
 use crate::storage::DbConn;
 
 /// An action as asked for, before it is checked. Which fields matter depends on the action.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {
+    /// `accept`, `reject`, `transfer`, `decline`, `escalate`, `request_extension`,
+    /// `approve_extension`, `refuse_extension`, `resolve`, `merge`, `dispatch`, `supervise` or
+    /// `reveal_identity`.
+    #[schema(
+        pattern = "^(accept|reject|transfer|decline|escalate|request_extension|approve_extension|refuse_extension|resolve|merge|dispatch|supervise|reveal_identity)$"
+    )]
     pub action: String,
     pub reason: Option<String>,
     pub unit: Option<String>,

@@ -17,8 +17,9 @@ use crate::storage::submissions::{self};
 
 /// Queue filters as query parameters: `state`, `kind`, `category`, `channel`, `overdue=true`,
 /// `q` (a piece of the title) and `cursor` (from the previous page).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct QueueParams {
     pub state: Option<String>,
     pub kind: Option<String>,
@@ -48,7 +49,8 @@ impl QueueParams {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One case in a queue.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct QueueItem {
     pub tracking_code: String,
     pub kind: String,
@@ -64,7 +66,8 @@ pub struct QueueItem {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A page of a queue, nearest deadline first, with the counts per state.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct QueuePage {
     pub cases: Vec<QueueItem>,
     pub next_cursor: Option<String>,

@@ -10,21 +10,29 @@ use crate::services::Context;
 
 /// A request as it arrives (a query string, command-line flags): every field text, checked by
 /// [`StatsParams::parse`].
-#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsParams {
     /// `this_week`, `this_month` (the default), `last_month`, `last_12_months` or `custom`.
+    #[param(pattern = "^(this_week|this_month|last_month|last_12_months|custom)$")]
     pub period: Option<String>,
-    /// `YYYY-MM-DD`; with `to`, a custom period.
+    /// `YYYY-MM-DD`; with `to`, a custom period (at most 1,098 days).
+    #[param(format = Date)]
     pub from: Option<String>,
+    #[param(format = Date)]
     pub to: Option<String>,
+    /// `unit` (the default), `region`, `kind`, `category`, `channel` or `event`.
+    #[param(pattern = "^(unit|region|kind|category|channel|event)$")]
     pub group_by: Option<String>,
     pub unit: Option<String>,
-    /// `true`, `on` or `1`: include every unit below `unit`.
+    /// `true`, `on`, `1` or `yes`: include every unit below `unit`.
     pub below: Option<String>,
     pub kind: Option<String>,
     pub category: Option<String>,
     pub channel: Option<String>,
     pub region: Option<String>,
+    /// An open day's id (digits).
+    #[param(pattern = "^[0-9]{1,18}$")]
     pub event: Option<String>,
 }
 
