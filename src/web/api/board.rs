@@ -34,7 +34,7 @@ pub enum Suppressed {
 
 /// A count on the board: its value, or why it is hidden.
 #[derive(Serialize, ToSchema)]
-pub struct FigureOut {
+pub struct BoardFigure {
     pub value: Option<i64>,
     pub suppressed: Option<Suppressed>,
     /// As the page shows it, e.g. `12` or `<10`.
@@ -52,7 +52,7 @@ pub enum Withheld {
 
 /// A rate on the board, in per cent to one decimal, or why it is not shown.
 #[derive(Serialize, ToSchema)]
-pub struct RateOut {
+pub struct BoardRate {
     pub percent: Option<f64>,
     pub withheld: Option<Withheld>,
     pub shown: String,
@@ -60,20 +60,20 @@ pub struct RateOut {
 
 /// One row's figures in one month (or the twelve).
 #[derive(Serialize, ToSchema)]
-pub struct LineOut {
-    pub received: FigureOut,
-    pub concluded: FigureOut,
+pub struct BoardLine {
+    pub received: BoardFigure,
+    pub concluded: BoardFigure,
     /// By kind code.
-    pub by_kind: BTreeMap<String, FigureOut>,
+    pub by_kind: BTreeMap<String, BoardFigure>,
     /// Reports by problem (category code).
-    pub by_category: BTreeMap<String, FigureOut>,
+    pub by_category: BTreeMap<String, BoardFigure>,
     /// By rate code.
-    pub rates: BTreeMap<String, RateOut>,
+    pub rates: BTreeMap<String, BoardRate>,
 }
 
 /// A region (in total, or its own level) or a kind of unit.
 #[derive(Serialize, ToSchema)]
-pub struct RowOut {
+pub struct BoardRow {
     pub code: String,
     pub name: String,
     /// 0 for the province, 1 for a city, 2 for a county.
@@ -81,14 +81,14 @@ pub struct RowOut {
     /// The region's own cases, not those of the regions inside it.
     pub own_level: bool,
     pub parent: Option<String>,
-    pub total: LineOut,
+    pub total: BoardLine,
     /// By month, `YYYYMM`.
-    pub months: BTreeMap<String, LineOut>,
+    pub months: BTreeMap<String, BoardLine>,
 }
 
 /// The period the board covers.
 #[derive(Serialize, ToSchema)]
-pub struct PeriodOut {
+pub struct BoardPeriod {
     pub from: NaiveDate,
     pub to: NaiveDate,
 }
@@ -99,47 +99,47 @@ pub struct BoardOut {
     pub generated_at: DateTime<Utc>,
     /// The smallest count shown.
     pub min_count: i64,
-    pub period: PeriodOut,
+    pub period: BoardPeriod,
     /// `YYYYMM`, oldest first.
     pub months: Vec<i32>,
     pub kinds: Vec<CodeName>,
     pub categories: Vec<CodeName>,
-    pub regions: Vec<RowOut>,
-    pub unit_kinds: Vec<RowOut>,
+    pub regions: Vec<BoardRow>,
+    pub unit_kinds: Vec<BoardRow>,
     /// How to read it.
     pub notes: Vec<String>,
 }
 
-fn figure(f: &Figure, min: i64, lang: Lang) -> FigureOut {
+fn figure(f: &Figure, min: i64, lang: Lang) -> BoardFigure {
     let suppressed = match f.mark {
         Mark::Shown => None,
         Mark::Small => Some(Suppressed::Small),
         Mark::Withheld => Some(Suppressed::Withheld),
     };
-    FigureOut {
+    BoardFigure {
         value: f.value,
         suppressed,
         shown: shown(f, min, lang),
     }
 }
 
-fn rate(r: &RateShown) -> RateOut {
+fn rate(r: &RateShown) -> BoardRate {
     let (percent, withheld) = match r {
         RateShown::Shown(p) => (Some((p * 10.0).round() / 10.0), None),
         RateShown::NoCases => (None, Some(Withheld::NoCases)),
         RateShown::SmallBase => (None, Some(Withheld::SmallBase)),
         RateShown::HiddenPart => (None, Some(Withheld::HiddenPart)),
     };
-    RateOut {
+    BoardRate {
         percent,
         withheld,
         shown: r.display(),
     }
 }
 
-fn line(board: &Board, l: &Line, lang: Lang) -> LineOut {
+fn line(board: &Board, l: &Line, lang: Lang) -> BoardLine {
     let min = board.min_count;
-    LineOut {
+    BoardLine {
         received: figure(&l.received, min, lang),
         concluded: figure(&l.concluded, min, lang),
         by_kind: board
@@ -162,8 +162,8 @@ fn line(board: &Board, l: &Line, lang: Lang) -> LineOut {
     }
 }
 
-fn row(board: &Board, r: &Row, lang: Lang) -> RowOut {
-    RowOut {
+fn row(board: &Board, r: &Row, lang: Lang) -> BoardRow {
+    BoardRow {
         code: r.code.clone(),
         name: lang.pick(&r.name, &r.name_en).to_owned(),
         level: r.depth,
@@ -230,7 +230,7 @@ fn render(state: &AppState, board: &Board, lang: Lang) -> Vec<u8> {
     let body = BoardOut {
         generated_at: board.generated_at,
         min_count: board.min_count,
-        period: PeriodOut {
+        period: BoardPeriod {
             from: board.from,
             to: board.to,
         },

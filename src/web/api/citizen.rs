@@ -116,6 +116,12 @@ pub async fn catalog(state: web::Data<AppState>, lang: Lang) -> HttpResponse {
 /// [`BOOL_FIELDS`] are checked against it in the tests.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "kind": "complaint", "category": "service_attitude", "region": "370983",
+    "body": "肥城市某派出所户籍窗口只开一个，排队两个小时没有人管。",
+    "title": "派出所窗口排长队", "email": "citizen@example.com", "phone": "13800138000",
+    "target_unit": "370983-police", "publishable": true, "lang": "zh-CN"
+}))]
 #[allow(dead_code, reason = "the request's shape for the OpenAPI document")]
 pub struct SubmissionRequest {
     pub kind: Kind,
@@ -149,7 +155,7 @@ pub struct SubmissionRequest {
     pub lang: Option<String>,
 }
 
-const TEXT_FIELDS: &[&str] = &[
+pub const TEXT_FIELDS: &[&str] = &[
     "kind",
     "category",
     "region",
@@ -163,7 +169,7 @@ const TEXT_FIELDS: &[&str] = &[
     "lang",
 ];
 
-const BOOL_FIELDS: &[&str] = &["anonymous", "publishable"];
+pub const BOOL_FIELDS: &[&str] = &["anonymous", "publishable"];
 
 /// Reads the JSON object field by field, so a wrong type is a field error (422), not a crash.
 fn input_from_json(object: &Map<String, Value>) -> Result<(SubmissionInput, Option<Lang>), FieldErrors> {

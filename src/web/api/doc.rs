@@ -219,3 +219,64 @@ pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
         .insert_header(("Cache-Control", "public, max-age=300"))
         .body(state.api_doc.json.clone())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::cases::CURSOR_PATTERN;
+    use crate::web::api::citizen::{BOOL_FIELDS, TEXT_FIELDS};
+
+    fn doc() -> Value {
+        let catalog = Catalog::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/config"
+        )))
+        .unwrap();
+        ApiDoc::build(&catalog).value
+    }
+
+    #[test]
+    fn a_new_submission_has_the_fields_the_handler_reads() {
+        let doc = doc();
+        let props = doc["components"]["schemas"]["SubmissionRequest"]["properties"]
+            .as_object()
+            .unwrap();
+        let mut documented: Vec<&str> = props.keys().map(String::as_str).collect();
+        let mut read: Vec<&str> = TEXT_FIELDS.iter().chain(BOOL_FIELDS).copied().collect();
+        documented.sort_unstable();
+        read.sort_unstable();
+        assert_eq!(documented, read);
+        assert_eq!(
+            doc["components"]["schemas"]["SubmissionRequest"]["additionalProperties"],
+            false
+        );
+    }
+
+    #[test]
+    fn the_queue_cursor_is_documented_as_the_service_reads_it() {
+        let doc = doc();
+        let params = doc["paths"]["/api/v1/staff/queue"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        let cursor = params.iter().find(|p| p["name"] == "cursor").unwrap();
+        assert_eq!(cursor["schema"]["pattern"], CURSOR_PATTERN);
+    }
+
+    #[test]
+    fn a_path_template_matches_its_paths_only() {
+        let doc = ApiDoc {
+            value: Value::Null,
+            json: Bytes::new(),
+            routes: vec![(
+                "/api/v1/submissions/{tracking_code}"
+                    .split('/')
+                    .map(str::to_owned)
+                    .collect(),
+                vec!["GET".to_owned()],
+            )],
+        };
+        assert!(doc.methods_of("/api/v1/submissions/MS-1").is_some());
+        assert!(doc.methods_of("/api/v1/submissions/").is_none());
+        assert!(doc.methods_of("/api/v1/submissions/MS-1/x").is_none());
+    }
+}

@@ -193,6 +193,7 @@ pub async fn publish(
         (status = 200, description = "The figures", body = ReportOut),
         (status = 400, description = "A malformed query", body = ApiErrorBody),
         (status = 401, description = "No token or a bad one", body = ApiErrorBody),
+        (status = 404, description = "No such open day (`event`)", body = ApiErrorBody),
         (status = 422, description = "A parameter names no choice, or the period is too long", body = ApiErrorBody),
     )
 )]
