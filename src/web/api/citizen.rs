@@ -122,7 +122,6 @@ pub async fn catalog(state: web::Data<AppState>, lang: Lang) -> HttpResponse {
     "title": "派出所窗口排长队", "email": "citizen@example.com", "phone": "13800138000",
     "target_unit": "370983-police", "publishable": true, "lang": "zh-CN"
 }))]
-#[allow(dead_code, reason = "the request's shape for the OpenAPI document")]
 pub struct SubmissionRequest {
     pub kind: Kind,
     /// A category of this kind (see `/api/v1/catalog`).
