@@ -119,6 +119,7 @@ impl Application {
         let workers = settings.server.workers;
         let max_body = settings.server.max_body_bytes;
         let metrics_on_main = metrics_listener.is_none();
+        let api_doc = Arc::new(web_api::doc::ApiDoc::build(&catalog));
         let state = web::Data::new(AppState {
             ctx: services::Context {
                 settings: Arc::new(settings),
@@ -135,6 +136,7 @@ impl Application {
             limits,
             sign_in,
             board_json: Default::default(),
+            api_doc,
         });
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
@@ -399,35 +401,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
                     web::post().to(staff::case::publish),
                 ),
         )
-        .service(
-            web::scope("/api/v1")
-                .route("/catalog", web::get().to(web_api::citizen::catalog))
-                .route("/board", web::get().to(web_api::board::board))
-                .route("/board/answers", web::get().to(web_api::board::answers))
-                .route("/events/{public_id}/stats", web::get().to(staff::events::stats))
-                .route(
-                    "/submissions",
-                    web::post().to(web_api::citizen::create_submission),
-                )
-                .route(
-                    "/submissions/{tracking_code}",
-                    web::get().to(web_api::citizen::get_submission),
-                )
-                .route("/staff/queue", web::get().to(web_api::staff::queue))
-                .route("/staff/stats", web::get().to(web_api::staff::stats))
-                .route(
-                    "/staff/cases/{tracking_code}",
-                    web::get().to(web_api::staff::case),
-                )
-                .route(
-                    "/staff/cases/{tracking_code}/actions",
-                    web::post().to(web_api::staff::act),
-                )
-                .route(
-                    "/staff/cases/{tracking_code}/publish",
-                    web::post().to(web_api::staff::publish),
-                ),
-        )
+        .route("/api/docs", web::get().to(web_api::reference::page))
+        .service(web_api::scope())
         .service(web::scope("/open311/v2").configure(crate::web::open311::routes))
         .default_service(web::to(pages::not_found));
 }

@@ -36,7 +36,7 @@ pub struct SubmissionInput {
 }
 
 /// The reporter's identity. Encrypted as a whole before it is stored.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reporter {
     pub name: Option<String>,
     pub phone: Option<String>,

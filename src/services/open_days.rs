@@ -174,7 +174,7 @@ pub async fn add_visitors(db: &Db, event_id: i64, n: i32) -> Result<(), AppError
 }
 
 /// What an event collected.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EventStats {
     /// The row id, for staff pages behind sign-in; never in the public JSON.
     #[serde(skip)]

@@ -43,16 +43,33 @@ pub struct ApiError {
     pub lang: Lang,
 }
 
-#[derive(Serialize)]
-struct ApiErrorBody<'a> {
-    error: ApiErrorDetail<'a>,
+/// The body of every API error: `{"error": {code, message, fields}}`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ApiErrorBody {
+    pub error: ApiErrorDetail,
 }
 
-#[derive(Serialize)]
-struct ApiErrorDetail<'a> {
-    code: &'a str,
-    message: &'a str,
-    fields: BTreeMap<String, Vec<String>>,
+/// What went wrong, in the request's language.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ApiErrorDetail {
+    /// A stable code, e.g. `validation_failed`, `not_found`, `rate_limited`.
+    pub code: String,
+    /// A sentence for people, in the request's language.
+    pub message: String,
+    /// Per field, what is wrong with it (validation errors only; otherwise empty).
+    pub fields: BTreeMap<String, Vec<String>>,
+}
+
+impl ApiErrorBody {
+    pub fn new(code: &str, message: &str, fields: BTreeMap<String, Vec<String>>) -> ApiErrorBody {
+        ApiErrorBody {
+            error: ApiErrorDetail {
+                code: code.to_owned(),
+                message: message.to_owned(),
+                fields,
+            },
+        }
+    }
 }
 
 impl ResponseError for ApiError {
@@ -71,13 +88,11 @@ impl ResponseError for ApiError {
             resp.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
         resp.insert_header((header::CACHE_CONTROL, "no-store"));
-        resp.json(ApiErrorBody {
-            error: ApiErrorDetail {
-                code: self.error.code(),
-                message: self.error.message(self.lang),
-                fields,
-            },
-        })
+        resp.json(ApiErrorBody::new(
+            self.error.code(),
+            self.error.message(self.lang),
+            fields,
+        ))
     }
 }
 

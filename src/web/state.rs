@@ -10,6 +10,7 @@ use crate::limits::signin::SignInLimits;
 use crate::limits::Limits;
 use crate::services::Context;
 use crate::web::api::board::RenderedBoard;
+use crate::web::api::doc::ApiDoc;
 
 pub struct AppState {
     pub ctx: Context,
@@ -18,6 +19,8 @@ pub struct AppState {
     pub sign_in: Arc<SignInLimits>,
     /// The public board's JSON, rendered once per board and language.
     pub board_json: RenderedBoard,
+    /// The OpenAPI document of `/api/v1`, built once at start from the routes and the catalog.
+    pub api_doc: Arc<ApiDoc>,
 }
 
 impl Deref for AppState {

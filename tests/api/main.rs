@@ -28,6 +28,7 @@ mod ledger;
 mod mail;
 mod metrics;
 mod open311;
+mod openapi;
 mod outage;
 mod rate_limits;
 mod rating;

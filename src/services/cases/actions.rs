@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use chrono::NaiveDateTime;
+use serde::Deserialize;
 
 use super::notices::{action_event, queue_mail};
 use super::view::{build_view, CaseView};
@@ -24,12 +25,21 @@ use crate::storage::submissions::{self, CaseChanges, NewEventRow};
 use crate::storage::DbConn;
 
 /// An action as asked for, before it is checked. Which fields matter depends on the action.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"action": "accept"}))]
 pub struct ActionRequest {
+    /// `accept`, `reject`, `transfer`, `decline`, `escalate`, `request_extension`,
+    /// `approve_extension`, `refuse_extension`, `resolve`, `merge`, `dispatch`, `supervise` or
+    /// `reveal_identity`.
+    #[schema(
+        pattern = "^(accept|reject|transfer|decline|escalate|request_extension|approve_extension|refuse_extension|resolve|merge|dispatch|supervise|reveal_identity)$"
+    )]
     pub action: String,
     pub reason: Option<String>,
     pub unit: Option<String>,
+    #[serde(default, deserialize_with = "whole_number")]
+    #[schema(minimum = 0, maximum = 4294967295_u64)]
     pub days: Option<u32>,
     pub outcome: Option<String>,
     pub result: Option<String>,
@@ -37,6 +47,17 @@ pub struct ActionRequest {
     /// `YYYY-MM-DD` (end of that day, Beijing time) or RFC 3339.
     pub deadline: Option<String>,
     pub note: Option<String>,
+}
+
+/// A count of days: a JSON number with no fraction (`7` or `7.0`), as JSON does not tell them
+/// apart.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    use serde::de::Error;
+    match Option::<f64>::deserialize(d)? {
+        None => Ok(None),
+        Some(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => Ok(Some(n as u32)),
+        Some(_) => Err(D::Error::custom("not a whole number of days")),
+    }
 }
 
 /// The longest reason or note staff may write.

@@ -13,7 +13,7 @@ mod view;
 
 pub use actions::{act, ActionRequest};
 pub use publish::{publish, PublishRequest};
-pub use queue::{queue, QueueItem, QueuePage, QueueParams, QUEUE_PAGE};
+pub use queue::{queue, QueueItem, QueuePage, QueueParams, CURSOR_PATTERN, QUEUE_PAGE};
 pub use view::{view, CaseView, EventView};
 
 use std::sync::Arc;

@@ -17,10 +17,18 @@ use crate::storage::board as store;
 use crate::storage::submissions::{self, NewEventRow};
 
 /// What staff write for the public board.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "summary": "群众反映派出所户籍窗口排队时间长。",
+    "answer": "已增开一个窗口，并在高峰时段安排专人引导。"
+}))]
 pub struct PublishRequest {
+    /// The question retold for the public, without personal data: 10 to 300 characters.
+    #[schema(min_length = 10, max_length = 300)]
     pub summary: Option<String>,
+    /// The answer: 10 to 2,000 characters.
+    #[schema(min_length = 10, max_length = 2000)]
     pub answer: Option<String>,
 }
 

@@ -17,8 +17,9 @@ use crate::storage::submissions::{self};
 
 /// Queue filters as query parameters: `state`, `kind`, `category`, `channel`, `overdue=true`,
 /// `q` (a piece of the title) and `cursor` (from the previous page).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct QueueParams {
     pub state: Option<String>,
     pub kind: Option<String>,
@@ -28,6 +29,8 @@ pub struct QueueParams {
     /// Overdue or under supervision: the supervision view.
     pub attention: Option<bool>,
     pub q: Option<String>,
+    /// `next_cursor` of the page before.
+    #[param(pattern = "^([0-9]{1,16}_[0-9]{1,18})?$")]
     pub cursor: Option<String>,
 }
 
@@ -42,13 +45,15 @@ impl QueueParams {
             category: clean(self.category),
             channel: clean(self.channel),
             q: clean(self.q),
-            cursor: clean(self.cursor),
+            // A cursor is read exactly as `next_cursor` gave it (empty: the first page).
+            cursor: self.cursor.filter(|c| !c.is_empty()),
             ..self
         }
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One case in a queue.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct QueueItem {
     pub tracking_code: String,
     pub kind: String,
@@ -64,7 +69,8 @@ pub struct QueueItem {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A page of a queue, nearest deadline first, with the counts per state.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct QueuePage {
     pub cases: Vec<QueueItem>,
     pub next_cursor: Option<String>,
@@ -73,18 +79,23 @@ pub struct QueuePage {
 
 pub const QUEUE_PAGE: i64 = 50;
 
+/// A page's cursor: the last case's deadline (microseconds since 1970, at most 16 digits: up to
+/// the year 2286) and row id, as `MICROS_ID` — a shape the API's document can state exactly
+/// ([`CURSOR_PATTERN`]), so any cursor of that shape is one the database can be asked about.
 fn encode_cursor(due: NaiveDateTime, id: i64) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(format!("{}:{id}", due.and_utc().timestamp_micros()))
+    format!("{}_{id}", due.and_utc().timestamp_micros().max(0))
 }
 
+/// The shape of a cursor, as the API's document gives it (empty: the first page).
+pub const CURSOR_PATTERN: &str = "^([0-9]{1,16}_[0-9]{1,18})?$";
+
 fn decode_cursor(cursor: &str) -> Option<(NaiveDateTime, i64)> {
-    use base64::Engine;
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()?;
-    let (micros, id) = std::str::from_utf8(&raw).ok()?.split_once(':')?;
+    let (micros, id) = cursor.split_once('_')?;
+    let digits =
+        |s: &str, max: usize| !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(micros, 16) || !digits(id, 18) {
+        return None;
+    }
     Some((
         DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc(),
         id.parse().ok()?,
@@ -177,4 +188,33 @@ pub async fn queue(state: &Context, staff: Staff, params: QueueParams) -> Result
         .await?;
     state.queue_counts.put(cache_key, page.counts.clone());
     Ok(page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_round_trips_and_only_its_shape_is_read() {
+        let due = DateTime::from_timestamp_micros(1_800_000_000_123_456)
+            .unwrap()
+            .naive_utc();
+        let cursor = encode_cursor(due, 42);
+        let re = regex::Regex::new(CURSOR_PATTERN).unwrap();
+        assert!(re.is_match(&cursor), "{cursor}");
+        assert_eq!(decode_cursor(&cursor), Some((due, 42)));
+        for bad in [
+            "",
+            "_1",
+            "1_",
+            "-1_1",
+            "12345678901234567_1",
+            "1_1_1",
+            "MTIzOjQ1",
+            "1_1\u{0}",
+        ] {
+            assert_eq!(decode_cursor(bad), None, "{bad}");
+            assert!(bad.is_empty() || !re.is_match(bad), "{bad}");
+        }
+    }
 }

@@ -16,7 +16,9 @@ use crate::services::context::Context;
 use crate::storage::submissions::{self, SubmissionRow};
 use crate::storage::DbConn;
 
-#[derive(Debug, Clone, Serialize)]
+/// One step on a case's timeline, as staff see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = CaseEvent)]
 pub struct EventView {
     pub at: DateTime<Utc>,
     pub action: String,
@@ -28,7 +30,7 @@ pub struct EventView {
 }
 
 /// A case as staff see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseView {
     pub tracking_code: String,
     pub kind: String,

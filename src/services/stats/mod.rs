@@ -20,7 +20,7 @@ use crate::storage::submissions::SubmissionRow;
 mod json;
 mod params;
 
-pub use json::report_json;
+pub use json::{report_json, ReportOut};
 pub use params::{today, StatsParams, MAX_PERIOD_DAYS};
 
 /// What a viewer asks for.

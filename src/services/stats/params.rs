@@ -10,30 +10,44 @@ use crate::services::Context;
 
 /// A request as it arrives (a query string, command-line flags): every field text, checked by
 /// [`StatsParams::parse`].
-#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsParams {
     /// `this_week`, `this_month` (the default), `last_month`, `last_12_months` or `custom`.
+    #[param(pattern = "^(this_week|this_month|last_month|last_12_months|custom)?$")]
     pub period: Option<String>,
-    /// `YYYY-MM-DD`; with `to`, a custom period.
+    /// `YYYY-MM-DD`; with `to`, a custom period (at most 1,098 days). Empty is not given.
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub from: Option<String>,
+    #[param(pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub to: Option<String>,
+    /// `unit` (the default), `region`, `kind`, `category`, `channel` or `event`.
+    #[param(pattern = "^(unit|region|kind|category|channel|event)?$")]
     pub group_by: Option<String>,
     pub unit: Option<String>,
-    /// `true`, `on` or `1`: include every unit below `unit`.
+    /// `true`, `on`, `1` or `yes`: include every unit below `unit`.
     pub below: Option<String>,
     pub kind: Option<String>,
     pub category: Option<String>,
     pub channel: Option<String>,
     pub region: Option<String>,
+    /// An open day's id (digits).
+    #[param(pattern = "^[0-9]{0,18}$")]
     pub event: Option<String>,
 }
 
 /// The longest period one request may cover.
 pub const MAX_PERIOD_DAYS: u32 = 3 * 366;
 
-/// A parameter that is given, as a term of the text rule (forbidden characters removed).
+/// A filter that is given, as a term of the text rule (forbidden characters removed).
 fn given(v: &Option<String>) -> Option<String> {
     normalize_optional(v.as_deref())
+}
+
+/// A value of a fixed shape (a date, a choice, a number), exactly as sent: empty is not given,
+/// and anything else — a stray space or control character included — must fit the shape.
+fn exact(v: &Option<String>) -> Option<String> {
+    v.as_deref().filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 impl StatsParams {
@@ -43,7 +57,7 @@ impl StatsParams {
         use crate::domain::{FieldErrors, Problem};
         let mut e = FieldErrors::default();
         let date = |e: &mut FieldErrors, field: &str, v: &Option<String>| -> Option<NaiveDate> {
-            let v = given(v)?;
+            let v = exact(v)?;
             let d = NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok();
             if d.is_none() {
                 e.add(field, Problem::InvalidDate);
@@ -52,7 +66,7 @@ impl StatsParams {
         };
         let from = date(&mut e, "from", &self.from);
         let to = date(&mut e, "to", &self.to);
-        let choice = match given(&self.period) {
+        let choice = match exact(&self.period) {
             Some(code) => PeriodChoice::from_code(&code).or_else(|| {
                 e.add("period", Problem::UnknownChoice);
                 None
@@ -86,14 +100,14 @@ impl StatsParams {
                 );
             }
         }
-        let group_by = match given(&self.group_by) {
+        let group_by = match exact(&self.group_by) {
             None => Some(GroupBy::Unit),
             Some(code) => GroupBy::from_code(&code).or_else(|| {
                 e.add("group_by", Problem::UnknownChoice);
                 None
             }),
         };
-        let event = given(&self.event).and_then(|v| {
+        let event = exact(&self.event).and_then(|v| {
             v.parse::<i64>().ok().or_else(|| {
                 e.add("event", Problem::UnknownChoice);
                 None

@@ -3,60 +3,158 @@
 //! language; bad input is always a 4xx.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Serialize;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use crate::catalog::Named;
-use crate::domain::{Channel, FieldErrors, NewSubmission, Problem, State, SubmissionInput};
+use crate::domain::{Channel, FieldErrors, Kind, NewSubmission, Problem, State, SubmissionInput};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::intake::{self as service, Idempotency};
 use crate::web::client::ClientIp;
-use crate::web::error::{ApiError, ErrorIn};
+use crate::web::error::{ApiError, ApiErrorBody, ErrorIn};
 use crate::web::lang::negotiate;
 use crate::web::AppState;
 
-#[derive(Serialize)]
-struct CodeName<'a> {
-    code: &'a str,
-    name: &'a str,
+/// A code and its name in the request's language.
+#[derive(Serialize, ToSchema)]
+pub struct CodeName {
+    pub code: String,
+    pub name: String,
 }
 
-#[derive(Serialize)]
-struct CategoryOut<'a> {
-    code: &'a str,
-    name: &'a str,
-    kinds: &'a [String],
+/// A category and the kinds of submission it belongs to.
+#[derive(Serialize, ToSchema)]
+pub struct CategoryOut {
+    pub code: String,
+    pub name: String,
+    pub kinds: Vec<String>,
 }
 
-#[derive(Serialize)]
-struct RegionOut<'a> {
-    code: &'a str,
-    name: &'a str,
-    parent: Option<&'a str>,
+/// A region (GB/T 2260 code) and the region it lies in.
+#[derive(Serialize, ToSchema)]
+pub struct RegionOut {
+    pub code: String,
+    pub name: String,
+    pub parent: Option<String>,
 }
 
-#[derive(Serialize)]
-struct UnitOut<'a> {
-    code: &'a str,
-    name: &'a str,
-    kind: &'a str,
-    region: &'a str,
-    parent: Option<&'a str>,
+/// A unit of the directory.
+#[derive(Serialize, ToSchema)]
+pub struct UnitOut {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub region: String,
+    pub parent: Option<String>,
 }
 
+/// Everything a submission may name: kinds, categories, regions and units.
+#[derive(Serialize, ToSchema)]
+pub struct CatalogOut {
+    pub kinds: Vec<CodeName>,
+    pub categories: Vec<CategoryOut>,
+    pub regions: Vec<RegionOut>,
+    pub units: Vec<UnitOut>,
+}
+
+/// Kinds, categories, regions and units, named in the request's language.
+#[utoipa::path(
+    tag = "citizen",
+    operation_id = "catalog",
+    responses((status = 200, description = "The catalog", body = CatalogOut))
+)]
+#[get("/catalog")]
 pub async fn catalog(state: web::Data<AppState>, lang: Lang) -> HttpResponse {
     let c = &state.catalog;
-    HttpResponse::Ok().json(serde_json::json!({
-        "kinds": c.kinds.iter().map(|k| CodeName { code: &k.code, name: k.name(lang) }).collect::<Vec<_>>(),
-        "categories": c.categories.iter().map(|x| CategoryOut { code: &x.code, name: x.name(lang), kinds: &x.kinds }).collect::<Vec<_>>(),
-        "regions": c.regions.iter().map(|r| RegionOut { code: &r.code, name: r.name(lang), parent: r.parent.as_deref() }).collect::<Vec<_>>(),
-        "units": c.units.iter().map(|u| UnitOut { code: &u.code, name: u.name(lang), kind: &u.kind, region: &u.region, parent: u.parent.as_deref() }).collect::<Vec<_>>(),
-    }))
+    let own = |s: &str| s.to_owned();
+    HttpResponse::Ok().json(CatalogOut {
+        kinds: c
+            .kinds
+            .iter()
+            .map(|k| CodeName {
+                code: own(&k.code),
+                name: own(k.name(lang)),
+            })
+            .collect(),
+        categories: c
+            .categories
+            .iter()
+            .map(|x| CategoryOut {
+                code: own(&x.code),
+                name: own(x.name(lang)),
+                kinds: x.kinds.clone(),
+            })
+            .collect(),
+        regions: c
+            .regions
+            .iter()
+            .map(|r| RegionOut {
+                code: own(&r.code),
+                name: own(r.name(lang)),
+                parent: r.parent.clone(),
+            })
+            .collect(),
+        units: c
+            .units
+            .iter()
+            .map(|u| UnitOut {
+                code: own(&u.code),
+                name: own(u.name(lang)),
+                kind: own(&u.kind),
+                region: own(&u.region),
+                parent: u.parent.clone(),
+            })
+            .collect(),
+    })
 }
 
-const TEXT_FIELDS: &[&str] = &[
+/// A new submission as sent. The handler reads the object field by field (a wrong type is a
+/// field error, 422), so this type is its shape for the document; [`TEXT_FIELDS`] and
+/// [`BOOL_FIELDS`] are checked against it in the tests.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "kind": "complaint", "category": "service_attitude", "region": "370983",
+    "body": "肥城市某派出所户籍窗口只开一个，排队两个小时没有人管。",
+    "title": "派出所窗口排长队", "email": "citizen@example.com", "phone": "13800138000",
+    "target_unit": "370983-police", "publishable": true, "lang": "zh-CN"
+}))]
+pub struct SubmissionRequest {
+    pub kind: Kind,
+    /// A category of this kind (see `/api/v1/catalog`).
+    pub category: String,
+    /// The region's six-digit code (see `/api/v1/catalog`).
+    pub region: String,
+    /// What happened and what is asked: 10 to 5,000 characters; line breaks allowed, control,
+    /// bidi and zero-width characters refused.
+    #[schema(min_length = 10, max_length = 5000)]
+    pub body: String,
+    /// At most 100 characters on one line.
+    #[schema(max_length = 100)]
+    pub title: Option<String>,
+    /// The reporter's name, at most 50 characters.
+    #[schema(max_length = 50)]
+    pub name: Option<String>,
+    /// A mainland mobile or landline number.
+    pub phone: Option<String>,
+    #[schema(max_length = 254)]
+    pub email: Option<String>,
+    /// An 18-character resident ID number (checked digit included).
+    pub id_number: Option<String>,
+    /// The unit the matter is about, if any (see `/api/v1/catalog`).
+    pub target_unit: Option<String>,
+    /// For reports only, and then without any identity.
+    pub anonymous: Option<bool>,
+    /// The citizen agrees that the question and answer may be published without personal data.
+    pub publishable: Option<bool>,
+    /// The language of the answers and mails: `zh-CN` or `en`.
+    pub lang: Option<String>,
+}
+
+pub const TEXT_FIELDS: &[&str] = &[
     "kind",
     "category",
     "region",
@@ -70,7 +168,7 @@ const TEXT_FIELDS: &[&str] = &[
     "lang",
 ];
 
-const BOOL_FIELDS: &[&str] = &["anonymous", "publishable"];
+pub const BOOL_FIELDS: &[&str] = &["anonymous", "publishable"];
 
 /// Reads the JSON object field by field, so a wrong type is a field error (422), not a crash.
 fn input_from_json(object: &Map<String, Value>) -> Result<(SubmissionInput, Option<Lang>), FieldErrors> {
@@ -128,17 +226,45 @@ fn input_from_json(object: &Map<String, Value>) -> Result<(SubmissionInput, Opti
     ))
 }
 
-#[derive(Serialize)]
-struct Created {
-    tracking_code: String,
-    access_key: String,
-    state: &'static str,
-    status_url: String,
+/// The receipt of a new submission. The access key is shown this once.
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    /// E.g. `MS-7K3Q-9F2D-XW4P`.
+    pub tracking_code: String,
+    /// The secret for `X-Access-Key`: keep it, it is not shown again.
+    pub access_key: String,
+    pub state: State,
+    /// Where the case's status is read (with the access key).
+    pub status_url: String,
 }
 
 /// The request header that makes a submission idempotent.
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
+/// Sends an opinion, complaint, request for help or report. The answer comes only after the
+/// submission is stored durably.
+#[utoipa::path(
+    tag = "citizen",
+    operation_id = "create_submission",
+    request_body = SubmissionRequest,
+    params(
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$",
+         description = "A retry with the same key (1-255 visible ASCII characters) gets the first answer")
+    ),
+    responses(
+        (status = 201, description = "Stored; a retry with the same key gets the same answer", body = Created,
+         headers(
+            ("Location" = String, description = "The status URL"),
+            ("Idempotent-Replayed" = String, description = "`true` on a retry's answer")
+         )),
+        (status = 400, description = "Malformed JSON or Idempotency-Key", body = ApiErrorBody),
+        (status = 413, description = "Too large", body = ApiErrorBody),
+        (status = 415, description = "Not JSON", body = ApiErrorBody),
+        (status = 422, description = "Invalid fields, every one named; or a reused Idempotency-Key", body = ApiErrorBody),
+        (status = 429, description = "Too many submissions", body = ApiErrorBody),
+    )
+)]
+#[post("/submissions")]
 pub async fn create_submission(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -191,42 +317,61 @@ fn created(receipt: &service::Receipt) -> HttpResponse {
         .json(Created {
             tracking_code: code,
             access_key: receipt.access_key.reveal(),
-            state: receipt.state.code(),
+            state: receipt.state,
             status_url,
         })
 }
 
-#[derive(Serialize)]
-struct UnitRef {
-    code: String,
-    name: String,
+/// A unit by code and name.
+#[derive(Serialize, ToSchema)]
+pub struct UnitRef {
+    pub code: String,
+    pub name: String,
 }
 
-#[derive(Serialize)]
-struct TimelineOut {
-    at: String,
-    state: String,
-    note: Option<String>,
+/// One step of a case as the citizen sees it.
+#[derive(Serialize, ToSchema)]
+pub struct TimelineOut {
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub state: String,
+    pub note: Option<String>,
 }
 
-#[derive(Serialize)]
-struct StatusOut {
-    tracking_code: String,
-    kind: String,
-    category: String,
-    region: String,
-    state: State,
-    assigned_unit: Option<UnitRef>,
-    created_at: String,
-    updated_at: String,
-    overdue: bool,
-    timeline: Vec<TimelineOut>,
+/// A case as its citizen sees it.
+#[derive(Serialize, ToSchema)]
+pub struct StatusOut {
+    pub tracking_code: String,
+    pub kind: String,
+    pub category: String,
+    pub region: String,
+    pub state: State,
+    pub assigned_unit: Option<UnitRef>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub updated_at: String,
+    pub overdue: bool,
+    pub timeline: Vec<TimelineOut>,
 }
 
 fn rfc3339(at: chrono::NaiveDateTime) -> String {
     at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// A case's status, for the citizen who holds its access key. An unknown code and a wrong or
+/// missing key get the same 404.
+#[utoipa::path(
+    tag = "citizen",
+    operation_id = "get_submission",
+    params(("tracking_code" = String, Path, description = "E.g. `MS-7K3Q-9F2D-XW4P`")),
+    security(("access_key" = [])),
+    responses(
+        (status = 200, description = "The case", body = StatusOut),
+        (status = 404, description = "No such case, or not with this key", body = ApiErrorBody),
+        (status = 429, description = "Too many look-ups", body = ApiErrorBody),
+    )
+)]
+#[get("/submissions/{tracking_code}")]
 pub async fn get_submission(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -7,14 +7,15 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{get, post, web, FromRequest, HttpRequest, HttpResponse, ResponseError};
 
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::accounts::{self, Staff};
 use crate::services::cases::{self, ActionRequest, PublishRequest, QueueParams};
-use crate::services::stats::{self, StatsParams};
-use crate::web::error::{ApiError, ErrorIn};
+use crate::services::cases::{CaseView, QueuePage};
+use crate::services::stats::{self, ReportOut, StatsParams};
+use crate::web::error::{ApiError, ApiErrorBody, ErrorIn};
 use crate::web::lang::negotiate;
 use crate::web::AppState;
 
@@ -58,6 +59,19 @@ impl FromRequest for ApiStaff {
     }
 }
 
+/// The caller's queue, nearest deadline first, 50 a page, with counts per state.
+#[utoipa::path(
+    tag = "staff",
+    operation_id = "staff_queue",
+    params(QueueParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of the queue", body = QueuePage),
+        (status = 400, description = "A malformed or unknown query parameter", body = ApiErrorBody),
+        (status = 401, description = "No token or a bad one", body = ApiErrorBody),
+    )
+)]
+#[get("/staff/queue")]
 pub async fn queue(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -72,6 +86,19 @@ pub async fn queue(
         .json(page))
 }
 
+/// A case as the caller may see it, with the actions allowed now.
+#[utoipa::path(
+    tag = "staff",
+    operation_id = "staff_case",
+    params(("tracking_code" = String, Path, description = "E.g. `MS-7K3Q-9F2D-XW4P`")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The case", body = CaseView),
+        (status = 401, description = "No token or a bad one", body = ApiErrorBody),
+        (status = 404, description = "No such case within the caller's reach", body = ApiErrorBody),
+    )
+)]
+#[get("/staff/cases/{tracking_code}")]
 pub async fn case(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -84,6 +111,27 @@ pub async fn case(
         .json(view))
 }
 
+/// Takes an action on a case; answers the case as it is afterwards (a reveal includes the
+/// reporter's identity).
+#[utoipa::path(
+    tag = "staff",
+    operation_id = "staff_act",
+    params(("tracking_code" = String, Path, description = "E.g. `MS-7K3Q-9F2D-XW4P`")),
+    request_body = ActionRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Done; the case afterwards", body = CaseView),
+        (status = 400, description = "Malformed JSON or an unknown field", body = ApiErrorBody),
+        (status = 401, description = "No token or a bad one", body = ApiErrorBody),
+        (status = 403, description = "The caller's role may not do this", body = ApiErrorBody),
+        (status = 404, description = "No such case within the caller's reach", body = ApiErrorBody),
+        (status = 409, description = "The case's state, or the conflict-of-interest rule, does not allow it", body = ApiErrorBody),
+        (status = 413, description = "Too large", body = ApiErrorBody),
+        (status = 415, description = "Not JSON", body = ApiErrorBody),
+        (status = 422, description = "A field the action needs is missing or invalid", body = ApiErrorBody),
+    )
+)]
+#[post("/staff/cases/{tracking_code}/actions")]
 pub async fn act(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -101,6 +149,25 @@ pub async fn act(
 
 /// Publishes a concluded case's question and answer on the public board (with the citizen's
 /// consent; never a report): `{summary, answer}`.
+#[utoipa::path(
+    tag = "staff",
+    operation_id = "staff_publish",
+    params(("tracking_code" = String, Path, description = "E.g. `MS-7K3Q-9F2D-XW4P`")),
+    request_body = PublishRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Published; the case afterwards", body = CaseView),
+        (status = 400, description = "Malformed JSON or an unknown field", body = ApiErrorBody),
+        (status = 401, description = "No token or a bad one", body = ApiErrorBody),
+        (status = 403, description = "The caller's role may not do this", body = ApiErrorBody),
+        (status = 404, description = "No such case within the caller's reach", body = ApiErrorBody),
+        (status = 409, description = "No consent, a report, or not concluded yet", body = ApiErrorBody),
+        (status = 413, description = "Too large", body = ApiErrorBody),
+        (status = 415, description = "Not JSON", body = ApiErrorBody),
+        (status = 422, description = "A text missing or too long", body = ApiErrorBody),
+    )
+)]
+#[post("/staff/cases/{tracking_code}/publish")]
 pub async fn publish(
     state: web::Data<AppState>,
     staff: ApiStaff,
@@ -117,7 +184,21 @@ pub async fn publish(
 }
 
 /// Every figure, per group, with numerators and denominators (see README "Statistics").
-pub async fn stats(
+#[utoipa::path(
+    tag = "staff",
+    operation_id = "staff_stats",
+    params(StatsParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The figures", body = ReportOut),
+        (status = 400, description = "A malformed query", body = ApiErrorBody),
+        (status = 401, description = "No token or a bad one", body = ApiErrorBody),
+        (status = 404, description = "No such open day (`event`)", body = ApiErrorBody),
+        (status = 422, description = "A parameter names no choice, or the period is too long", body = ApiErrorBody),
+    )
+)]
+#[get("/staff/stats")]
+pub async fn figures(
     state: web::Data<AppState>,
     staff: ApiStaff,
     lang: Lang,

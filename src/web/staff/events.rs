@@ -4,7 +4,7 @@
 //! pages behind sign-in keep the row id).
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
@@ -251,7 +251,17 @@ pub async fn visitors(
 
 /// `GET /api/v1/events/{public_id}/stats`: what an event collected, for anyone (figures only).
 /// The URL carries the event's unguessable public id, never its row id.
-pub async fn stats(
+#[utoipa::path(
+    tag = "public",
+    operation_id = "event_stats",
+    params(("public_id" = String, Path, description = "The event's public id")),
+    responses(
+        (status = 200, description = "The event's figures", body = EventStats),
+        (status = 404, description = "No such event", body = crate::web::error::ApiErrorBody),
+    )
+)]
+#[get("/events/{public_id}/stats")]
+pub async fn public_stats(
     state: web::Data<AppState>,
     lang: Lang,
     path: web::Path<String>,
