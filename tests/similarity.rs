@@ -107,10 +107,11 @@ fn suggestions_on_the_labelled_pairs() {
     }
 
     println!("exact score alone (no LSH), by threshold:");
-    for step in 4..=12 {
-        let threshold = step as f64 / 20.0;
+    for step in 10..=30 {
+        let threshold = step as f64 / 50.0;
         let (recall, precision, _) = measure(&pairs, |p| score(p.a.shingles(), p.b.shingles()) >= threshold);
-        println!("  score >= {threshold:.2}: recall {recall:.3}, precision {precision:.3}");
+        let f1 = 2.0 * recall * precision / (recall + precision);
+        println!("  score >= {threshold:.2}: recall {recall:.3}, precision {precision:.3}, F1 {f1:.3}");
     }
 
     println!("plain Jaccard instead of the score (no LSH), by threshold:");
@@ -130,8 +131,8 @@ fn suggestions_on_the_labelled_pairs() {
     println!("  suggested: {}", hit_rates(&per_label));
 
     // The measured level (see the module documentation): a change that loses either fails.
-    assert!(recall >= 0.75, "recall {recall:.3}");
-    assert!(precision >= 0.70, "precision {precision:.3}");
+    assert!(recall >= 0.90, "recall {recall:.3}");
+    assert!(precision >= 0.68, "precision {precision:.3}");
 }
 
 /// Issue #16's target. Not reached: a reworded duplicate and a different matter at the same

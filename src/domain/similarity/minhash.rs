@@ -18,8 +18,8 @@ pub const SIGNATURE_BYTES: usize = PERMUTATIONS * 4;
 const BAND_KEYS: (u64, u64) = (0x6d69_6e73_6865_6e67, 0x6c73_682d_6261_6e64);
 
 /// A MinHash signature: for each of [`PERMUTATIONS`] hash functions, the least value it takes
-/// over the text's shingles. The share of equal positions in two signatures estimates the
-/// Jaccard similarity of the two shingle sets (standard error about √(J(1−J)/128) ≤ 0.045).
+/// over the text's grams ([`Shingles::grams`]). The share of equal positions in two signatures
+/// estimates the Jaccard similarity of the two sets of grams (standard error about √(J(1−J)/128) ≤ 0.045).
 ///
 /// The functions are `g_i(x) = h1(x) + i·h2(x) mod 2⁶⁴` (Kirsch–Mitzenmacher) with `h1`, `h2`
 /// the two 64-bit halves of the shingle's SipHash-2-4-128 (`h2` made odd, so the 128 functions
@@ -52,15 +52,18 @@ pub struct BandKey {
 pub struct BadSignature(pub usize);
 
 impl Signature {
-    /// The signature of a shingle set, or `None` for an empty one (a text of only punctuation
-    /// has nothing to compare, and would otherwise match every other such text). One pass over
+    /// The signature of a shingle set's grams (its characters when it has no grams: a text of
+    /// lone CJK characters), or `None` for an empty set (a text of only punctuation has
+    /// nothing to compare, and would otherwise match every other such text). One pass over
     /// the shingles; nothing allocated.
     pub fn of(shingles: &Shingles) -> Option<Signature> {
-        if shingles.is_empty() {
-            return None;
-        }
+        let hashes = match (shingles.grams(), shingles.characters()) {
+            ([], []) => return None,
+            ([], characters) => characters,
+            (grams, _) => grams,
+        };
         let mut minima = [u32::MAX; PERMUTATIONS];
-        for &hash in shingles.hashes() {
+        for &hash in hashes {
             let h1 = (hash >> 64) as u64;
             let h2 = (hash as u64) | 1;
             let mut g = h1;

@@ -26,10 +26,17 @@ fn normalises_full_width_punctuation_and_case() {
 
 #[test]
 fn cjk_gives_bigrams_and_other_scripts_words() {
-    assert_eq!(shingle_strings("户籍窗口"), ["户籍", "籍窗", "窗口"]);
+    assert_eq!(
+        shingle_strings("户籍窗口"),
+        ["户", "户籍", "籍", "籍窗", "窗", "窗口", "口"]
+    );
+    assert_eq!(shingle_strings("所"), ["所"]);
     // Digits and Latin runs are whole words, split from CJK where the script changes; bigrams
     // never span a separator.
-    assert_eq!(shingle_strings("3号窗口，排队"), ["3", "号窗", "窗口", "排队"]);
+    assert_eq!(
+        shingle_strings("3号窗口，排队"),
+        ["3", "号", "号窗", "窗", "窗口", "口", "排", "排队", "队"]
+    );
     assert_eq!(shingle_strings("The queue at window 3"), ["queue", "window", "3"]);
     assert_eq!(shingle_strings("在12123上"), ["在", "12123", "上"]);
     assert_eq!(shingle_strings("Ｗｉｎｄｏｗ３"), ["window3"]);
@@ -39,17 +46,21 @@ fn cjk_gives_bigrams_and_other_scripts_words() {
 #[test]
 fn shingles_are_distinct_and_measures_exact() {
     let a = Shingles::of("窗口窗口窗口");
-    assert_eq!(a.len(), 2, "窗口 and 口窗");
+    assert_eq!(a.len(), 4, "窗, 口, 窗口 and 口窗");
     let b = Shingles::of("户籍窗口");
-    assert_eq!(a.common(&b), 1);
-    assert!((jaccard(&a, &b) - 1.0 / 4.0).abs() < 1e-12);
-    assert!((containment(&a, &b) - 1.0 / 2.0).abs() < 1e-12);
+    assert_eq!(a.common(&b), 3);
+    assert!((jaccard(&a, &b) - 3.0 / 8.0).abs() < 1e-12);
+    assert!((containment(&a, &b) - 3.0 / 4.0).abs() < 1e-12);
     let empty = Shingles::of("！！");
     assert!(empty.is_empty());
     assert_eq!(jaccard(&empty, &empty), 0.0);
     assert_eq!(containment(&a, &empty), 0.0);
     assert!(Signature::of(&empty).is_none());
     assert!(Fingerprint::of("……").band_keys().is_empty());
+    // Lone CJK characters have no grams; their signature is made of the characters.
+    let lone = Shingles::of("所，局");
+    assert_eq!((lone.grams().len(), lone.characters().len()), (0, 2));
+    assert!(Signature::of(&lone).is_some());
     assert!(!Fingerprint::of("……").suggests(&Fingerprint::of("……")));
 }
 
@@ -79,7 +90,14 @@ fn unrelated_texts_are_near_zero_and_not_suggested() {
 fn the_estimate_follows_the_exact_jaccard() {
     let a = Shingles::of("在肥城车管所办理驾驶证换证，3号窗口的女工作人员一直低头玩手机，问她问题也不抬头");
     let b = Shingles::of("肥城市车管所3号窗口工作人员玩手机不理人，办理驾驶证换证的人排队很长");
-    let exact = jaccard(&a, &b);
+    let grams = |s: &Shingles| {
+        s.grams()
+            .iter()
+            .copied()
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let (ga, gb) = (grams(&a), grams(&b));
+    let exact = ga.intersection(&gb).count() as f64 / ga.union(&gb).count() as f64;
     let estimate = Signature::of(&a)
         .unwrap()
         .estimated_jaccard(&Signature::of(&b).unwrap());
