@@ -30,9 +30,9 @@
 //!
 //! | choice | recall of `dup` | precision |
 //! | --- | --- | --- |
-//! | bigrams and words, plain Jaccard ≥ 0.05 / 0.10 / 0.20 | 0.881 / 0.614 / 0.178 | 0.549 / 0.620 / 0.857 |
-//! | bigrams and words, containment ≥ 0.25 / 0.30 / 0.40 | 0.842 / 0.772 / 0.554 | 0.634 / 0.703 / 0.800 |
-//! | with characters, containment ≥ 0.30 / **0.36** / 0.44 / 0.50 | 0.960 / **0.911** / 0.802 / 0.703 | 0.622 / **0.692** / 0.771 / 0.835 |
+//! | bigrams and words, Jaccard ≥ 0.05/0.10/0.20 | 0.881/0.614/0.178 | 0.549/0.620/0.857 |
+//! | bigrams and words, containment ≥ 0.25/0.30/0.40 | 0.842/0.772/0.554 | 0.634/0.703/0.800 |
+//! | and characters, containment ≥ 0.30/0.36/0.44/0.50 | 0.960/0.911/0.802/0.703 | 0.622/0.692/0.771/0.835 |
 //! | shipped: 128 × 1 LSH on the grams, then containment ≥ 0.36 | **0.911** | **0.692** |
 //!
 //! (The first two rows are the first version of this module, before characters were added;
@@ -58,8 +58,9 @@
 //! - **0.36** has the best F1 (0.786, tied with 0.44 at recall 0.80, precision 0.77) and keeps
 //!   recall ≥ 0.9: the suggestion only asks a handler to look, so a missed link costs more
 //!   than a glance. 0.44 is the choice if handlers find the suggestions too many.
-//! - **128 bands × 1 row**: the duplicates' gram Jaccard is low (median about 0.12 in a Python prototype of the same shingles), so wider
-//!   bands lose them before confirmation — 64 × 2 keeps 57% of them, 32 × 4 4%, 16 × 8 none.
+//! - **128 bands × 1 row**: the duplicates' gram Jaccard is low (median about 0.12 in a Python
+//!   prototype of the same shingles), so wider bands lose them before confirmation — 64 × 2
+//!   keeps 57% of them, 32 × 4 4%, 16 × 8 none.
 //!   With one row a band key is one MinHash value; LSH then keeps every duplicate and drops 34
 //!   of the 35 unrelated pairs, and the exact score does the rest. The price: 128 key rows per
 //!   case, and candidates include most texts about the same place (98% of the hard negatives

@@ -122,6 +122,11 @@ fn signatures_and_band_keys_are_stable() {
         "297e9e7e23d021f1040d664fb0dd452b"
     );
     let fingerprint = Fingerprint::of("城关派出所户籍窗口只开了一个，排队两个多小时。Window 3");
+    let shingles = fingerprint.shingles();
+    assert_eq!((shingles.grams().len(), shingles.characters().len()), (21, 20));
+    let other = Shingles::of("城关所户籍室一个窗口，排了两个钟头");
+    assert_eq!((shingles.common(&other), other.len()), (18, 29));
+    assert!((score(shingles, &other) - 18.0 / 29.0).abs() < 1e-12);
     let signature = fingerprint.signature().unwrap();
     let bytes = signature.to_bytes();
     assert_eq!(
