@@ -2,7 +2,8 @@
 //!
 //! Kinds, channels, states and roles ([`kind`]), THE text rule for every input ([`text`]), contact and identity
 //! ([`contact`]), tracking codes and access keys ([`codes`]), the submission itself
-//! ([`submission`]), the case state machine ([`case`]) and the deadline calendar ([`calendar`]).
+//! ([`submission`]), the case state machine ([`case`]), the deadline calendar ([`calendar`]) and the
+//! similarity of short texts for suggesting duplicates ([`similarity`]).
 //! Storage, HTTP and rendering live elsewhere.
 
 pub mod calendar;
@@ -16,6 +17,7 @@ pub mod open311;
 pub mod problem;
 pub mod publication;
 pub mod session;
+pub mod similarity;
 pub mod stats;
 pub mod submission;
 pub mod text;
