@@ -28,18 +28,20 @@ struct Pair {
 }
 
 fn pairs() -> Vec<Pair> {
-    let tsv = include_str!("data/similarity_pairs.tsv");
+    let tsv: &'static str = include_str!("data/similarity_pairs.tsv");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b'\t')
+        .quoting(false)
+        .from_reader(tsv.as_bytes());
     let mut pairs = Vec::new();
-    for (n, line) in tsv.lines().enumerate().skip(1) {
-        let fields: Vec<&str> = line.split('\t').collect();
-        let [label, a, b] = fields[..] else {
-            panic!("line {}: {} fields, not 3", n + 1, fields.len())
-        };
+    for (n, record) in reader.records().enumerate() {
+        let record = record.unwrap_or_else(|e| panic!("pair {}: {e}", n + 1));
+        let [label, a, b] = [0, 1, 2].map(|i| record.get(i).unwrap_or_default());
         let label = LABELS
             .iter()
             .copied()
             .find(|l| *l == label)
-            .unwrap_or_else(|| panic!("line {}: unknown label {label}", n + 1));
+            .unwrap_or_else(|| panic!("pair {}: unknown label {label}", n + 1));
         pairs.push(Pair {
             label,
             a: Fingerprint::of(a),
