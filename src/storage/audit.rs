@@ -259,8 +259,15 @@ fn checkpoint_digest(
     })
 }
 
-/// Seals every entry committed and not sealed yet into the next checkpoint, chained to the
-/// previous one. Call inside a write transaction: the marks and the checkpoint commit together.
+/// The most entries one checkpoint seals. Under a heavy load a round finds tens of thousands;
+/// sealed in one transaction they held SQLite's one writer for 100–250 ms, and every submission
+/// queued behind it (issue #14). The sealing job seals them as several checkpoints, one
+/// transaction each, so intake's writes go in between.
+pub const SEAL_BATCH: i64 = 2_000;
+
+/// Seals the oldest entries committed and not sealed yet (at most [`SEAL_BATCH`]) into the next
+/// checkpoint, chained to the previous one. Call inside a write transaction: the marks and the
+/// checkpoint commit together.
 /// `None` when there was nothing to seal, or (PostgreSQL) another instance is sealing right now —
 /// its round seals what this one would have.
 ///
@@ -288,9 +295,22 @@ pub fn seal(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Option<Sealed>
         .first(conn)
         .optional()?;
     let (n, prev) = previous.map_or((1, GENESIS.to_owned()), |(id, hash)| (id + 1, hash));
-    let marked = diesel::update(audit_log::table.filter(audit_log::checkpoint.is_null()))
-        .set(audit_log::checkpoint.eq(n))
-        .execute(conn)?;
+    // The id of the `SEAL_BATCH`th oldest unsealed entry bounds this checkpoint (none: fewer
+    // are waiting, and all go in).
+    let bound: Option<i64> = audit_log::table
+        .filter(audit_log::checkpoint.is_null())
+        .order(audit_log::id)
+        .select(audit_log::id)
+        .offset(SEAL_BATCH - 1)
+        .first(conn)
+        .optional()?;
+    let marked = diesel::update(
+        audit_log::table
+            .filter(audit_log::checkpoint.is_null())
+            .filter(audit_log::id.le(bound.unwrap_or(i64::MAX))),
+    )
+    .set(audit_log::checkpoint.eq(n))
+    .execute(conn)?;
     if marked == 0 {
         return Ok(None);
     }

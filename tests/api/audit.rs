@@ -1,6 +1,7 @@
 //! The audit log: a hash chain per case (per actor for the rest) and checkpoints sealed by one
 //! job at a time. What is changed, removed or added behind the service's back is found, and
-//! writers of different cases do not wait for each other.
+//! writers of different cases do not wait for each other. A large backlog is sealed as several
+//! bounded checkpoints, so sealing never holds the writer long.
 
 use std::time::Duration;
 
@@ -457,7 +458,45 @@ async fn entries_from_before_the_chains_still_verify(backend: Backend) {
     assert_eq!(verify(&app).first_broken, Some(2));
 }
 
+/// Sealed at once, a heavy load's backlog held SQLite's one writer for 100–250 ms (issue #14):
+/// now each checkpoint seals at most `SEAL_BATCH` entries, in a write of its own.
+async fn a_large_backlog_is_sealed_in_bounded_checkpoints(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let n = audit::SEAL_BATCH + 500;
+    let at = Utc::now().naive_utc();
+    let details: Vec<String> = (0..n).map(|i| format!("entry {i}")).collect();
+    let entries: Vec<AuditEntry<'_>> = details
+        .iter()
+        .map(|d| AuditEntry {
+            at,
+            actor: "load",
+            action: "noted",
+            case_code: Some("MS-LOAD"),
+            detail: Some(d),
+        })
+        .collect();
+    let chained = audit::new_chain(&entries);
+    app.with_db(|c| {
+        for chunk in chained.chunks(500) {
+            audit::insert_chained(c, chunk).unwrap();
+        }
+    });
+    let sealed = seal(&app).await.expect("sealed");
+    assert_eq!(sealed.entries, n);
+    let v = verify(&app);
+    assert!(v.intact() && v.unsealed == 0, "{v:?}");
+    assert_eq!(
+        v.checkpoints,
+        2,
+        "{} entries in checkpoints of at most {}",
+        n,
+        audit::SEAL_BATCH
+    );
+    assert_eq!(seal(&app).await.map(|s| s.entries), None, "nothing left");
+}
+
 on_both_backends!(
+    a_large_backlog_is_sealed_in_bounded_checkpoints,
     changed_removed_and_added_entries_are_found,
     entries_written_after_a_checkpoint_go_in_the_next,
     two_instances_sealing_at_once_never_fork,
