@@ -41,18 +41,13 @@ cargo build --release --quiet --bin minsheng --example bench_baseline
 NOW=$CARGO_TARGET_DIR/release/minsheng
 BASE=$CARGO_TARGET_DIR/release/examples/bench_baseline
 
+# shellcheck source=bench/intake-serve.sh
+. scripts/bench/intake-serve.sh
+
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-
-wait_port() {
-  for _ in $(seq 1 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "server on port $1 did not start" >&2; return 1
-}
 
 run_wrk() { # port -> RESULT line
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/bench/submit.lua "http://127.0.0.1:$1" \
@@ -61,23 +56,8 @@ run_wrk() { # port -> RESULT line
 
 field() { sed -E "s/.* $1=([0-9.]+).*/\1/" <<<"$2"; }
 
-# The settings every minsheng instance of the benchmark shares (database URL and port apart).
-# The mail worker runs, every second, as it would in service.
-serve() { # port, database URL, data dir, log file -> starts one instance in the background
-  MINSHENG_CONFIG_DIR=$conf \
-  MINSHENG__SERVER__BIND="127.0.0.1:$1" \
-  MINSHENG__SERVER__TRUSTED_PROXIES=127.0.0.1 \
-  MINSHENG__DATABASE__URL="$2" \
-  MINSHENG__DATABASE__POOL_SIZE=${POOL_SIZE:-8} \
-  MINSHENG__DATA_DIR="$3" \
-  MINSHENG__SECURITY__DATA_KEY="$DATA_KEY" \
-  MINSHENG__MAIL__INTERVAL_SECS=1 \
-  MINSHENG__MAIL__BATCH=200 \
-  MINSHENG__LIMITS__SUBMIT_BURST=100000000 \
-  MINSHENG__LIMITS__SUBMIT_PER_MINUTE=100000000 \
-  MINSHENG__LIMITS__CONTACT_PER_DAY=100000000 \
-  MINSHENG__LOG__FILTER=warn \
-    "$bin" serve >"$4" 2>&1 & pids+=($!)
+serve() { # port, database URL, data dir, log file -> starts one instance of $bin in the background
+  bench_serve "$bin" "$conf" "$1" "$2" "$3" "$4" "$DATA_KEY"; pids+=($!)
 }
 vmhwm() { # pid -> its peak resident memory (VmHWM), in MiB
   awk '/^VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"

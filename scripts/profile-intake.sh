@@ -28,6 +28,9 @@ else
   bin=$CARGO_TARGET_DIR/release/minsheng
 fi
 
+# shellcheck source=bench/intake-serve.sh
+. scripts/bench/intake-serve.sh
+
 mkdir -p "$OUT"
 work=$(mktemp -d)
 pid=
@@ -43,22 +46,10 @@ case $backend in
   *) echo "sqlite or postgres" >&2; exit 2 ;;
 esac
 
-MINSHENG_CONFIG_DIR=config \
-MINSHENG__SERVER__BIND=127.0.0.1:18095 \
-MINSHENG__SERVER__TRUSTED_PROXIES=127.0.0.1 \
-MINSHENG__DATABASE__URL="$url" \
-MINSHENG__DATABASE__POOL_SIZE=${POOL_SIZE:-8} \
-MINSHENG__DATA_DIR="$work/data" \
-MINSHENG__SECURITY__DATA_KEY=$(python3 -c "import secrets; print(secrets.token_hex(32))") \
-MINSHENG__MAIL__INTERVAL_SECS=1 \
-MINSHENG__MAIL__BATCH=200 \
-MINSHENG__LIMITS__SUBMIT_BURST=100000000 \
-MINSHENG__LIMITS__SUBMIT_PER_MINUTE=100000000 \
-MINSHENG__LIMITS__CONTACT_PER_DAY=100000000 \
-MINSHENG__LOG__FILTER=warn \
-  "$bin" serve >"$work/serve.log" 2>&1 &
+bench_serve "$bin" config 18095 "$url" "$work/data" "$work/serve.log" \
+  "$(python3 -c "import secrets; print(secrets.token_hex(32))")"
 pid=$!
-for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/18095) 2>/dev/null && break; sleep 0.1; done
+wait_port 18095
 
 wrk -t2 -c32 -d20s --latency -s scripts/bench/submit.lua http://127.0.0.1:18095 | grep '^RESULT' >"$work/wrk" &
 wrk_pid=$!
