@@ -13,6 +13,7 @@ use crate::storage::sql::{Sql, Value};
 use crate::storage::DbConn;
 
 mod cases;
+mod fold;
 mod from_rollup;
 pub mod rollup;
 

@@ -30,6 +30,9 @@ use crate::domain::stats::Count;
 use crate::storage::sql::{Sql, Value};
 use crate::storage::DbConn;
 
+pub use super::fold::{fold, unfolded, Folded, FOLD_BATCH};
+use super::fold::FOLD_LOCK;
+
 /// What a column of `stats_daily` counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Column {
@@ -286,91 +289,6 @@ pub fn tracking<T>(
     record(conn, id, 1)?;
     Ok(out)
 }
-
-/// Folds the deltas into `stats_daily` and `stats_days`; the number of rollup rows it changed.
-///
-/// On SQLite the one writer runs it: nothing is appended meanwhile, so an `INSERT … SELECT` and
-/// a `DELETE` are exact. On PostgreSQL a delta may commit at any moment, so the rows are taken
-/// by `DELETE … RETURNING` and summed into the rollup in the same statement: a row committed
-/// after its snapshot stays for the next fold. One instance folds at a time (a transaction-scoped
-/// advisory lock, taken without waiting); the others skip the round.
-pub fn fold(conn: &mut DbConn) -> QueryResult<usize> {
-    use diesel::Connection;
-    conn.transaction(|conn| {
-        let postgres = matches!(conn, DbConn::Postgres(_));
-        if postgres && !try_fold_lock(conn)? {
-            return Ok(0);
-        }
-        let names: Vec<&str> = COLUMNS.iter().map(|(n, _)| *n).collect();
-        let sums: Vec<String> = names.iter().map(|n| format!("SUM({n})")).collect();
-        let set: Vec<String> = names
-            .iter()
-            .map(|n| format!("{n} = stats_daily.{n} + excluded.{n}"))
-            .collect();
-        let (cols, sums, set) = (names.join(", "), sums.join(", "), set.join(", "));
-        // Where the deltas are read from: on PostgreSQL the rows a `DELETE` takes (a data-modifying
-        // WITH goes before the INSERT); on SQLite the table itself, emptied afterwards.
-        let source = |table: &str| {
-            if postgres {
-                (
-                    format!("WITH moved AS (DELETE FROM {table} RETURNING *) "),
-                    "moved".to_owned(),
-                )
-            } else {
-                // `WHERE 1 = 1`: SQLite reads an `ON` after a bare FROM as a join constraint.
-                (String::new(), format!("{table} WHERE 1 = 1"))
-            }
-        };
-        let (with_daily, from_daily) = source("stats_daily_delta");
-        let (with_days, from_days) = source("stats_days_delta");
-        let mut folded = Sql::new(&format!(
-            "{with_daily}INSERT INTO stats_daily (day, unit, kind, {cols}) \
-             SELECT day, unit, kind, {sums} FROM {from_daily} \
-             GROUP BY day, unit, kind ON CONFLICT (day, unit, kind) DO UPDATE SET {set}"
-        ))
-        .execute(conn)?;
-        folded += Sql::new(&format!(
-            "{with_days}INSERT INTO stats_days (month, unit, kind, measure, days, n) \
-             SELECT month, unit, kind, measure, days, SUM(n) FROM {from_days} \
-             GROUP BY month, unit, kind, measure, days \
-             ON CONFLICT (month, unit, kind, measure, days) DO UPDATE SET n = stats_days.n + excluded.n"
-        ))
-        .execute(conn)?;
-        if !postgres {
-            Sql::new("DELETE FROM stats_daily_delta").execute(conn)?;
-            Sql::new("DELETE FROM stats_days_delta").execute(conn)?;
-        }
-        Ok(folded)
-    })
-}
-
-/// How many delta rows wait to be folded.
-pub fn unfolded(conn: &mut DbConn) -> QueryResult<i64> {
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let rows = Sql::new(
-        "SELECT (SELECT COUNT(*) FROM stats_daily_delta) + (SELECT COUNT(*) FROM stats_days_delta) AS n",
-    )
-    .load::<Count>(conn)?;
-    Ok(rows.first().map_or(0, |c| c.n))
-}
-
-/// The fold's advisory lock (PostgreSQL), without waiting: false when another instance holds it.
-fn try_fold_lock(conn: &mut DbConn) -> QueryResult<bool> {
-    #[derive(QueryableByName)]
-    struct Got {
-        #[diesel(sql_type = diesel::sql_types::Bool)]
-        got: bool,
-    }
-    let got = Sql::new(&format!("SELECT pg_try_advisory_xact_lock({FOLD_LOCK}) AS got")).load::<Got>(conn)?;
-    Ok(got.first().is_some_and(|g| g.got))
-}
-
-/// The fold's advisory lock key ("rollup" in ASCII).
-const FOLD_LOCK: i64 = 0x726f_6c6c_7570;
 
 /// Marks the rollup for a rebuild (after a bulk load that bypassed [`tracking`]).
 pub fn mark_stale(conn: &mut DbConn) -> QueryResult<()> {
