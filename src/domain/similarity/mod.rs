@@ -68,6 +68,8 @@
 
 mod minhash;
 mod normalise;
+mod places;
+mod scope;
 mod shingles;
 
 #[cfg(test)]
@@ -75,6 +77,8 @@ mod tests;
 
 pub use minhash::{BadSignature, BandKey, Signature, BANDS, PERMUTATIONS, ROWS, SIGNATURE_BYTES};
 pub use normalise::{for_each_shingle, is_cjk, normalise, ENGLISH_STOP_WORDS};
+pub use places::{strip_places, Places, FACILITIES, STOP_CHARACTERS};
+pub use scope::{in_scope, region_contains, region_prefix, Scope};
 pub use shingles::{containment, jaccard, shingle_hash, Shingles};
 
 /// The version of the whole algorithm — normalisation, shingles, hashes and their keys,
@@ -85,6 +89,10 @@ pub const ALGORITHM_VERSION: u16 = 1;
 /// The confirmation score at or above which a candidate is suggested as possibly the same
 /// matter (see the module documentation for how it was chosen).
 pub const THRESHOLD: f64 = 0.36;
+
+/// The [`score`] of the two texts' matter shingles ([`Fingerprint::matter`]) at or above which
+/// the suggestion fires (with [`THRESHOLD`] on the whole texts).
+pub const MATTER_THRESHOLD: f64 = 0.2;
 
 /// The fewest shingles two texts must share to be confirmed at all, so that a text of two or
 /// three bigrams is not "contained" in every long text that happens to hold them.
@@ -105,24 +113,49 @@ pub fn confirms(a: &Shingles, b: &Shingles) -> bool {
     score(a, b) >= THRESHOLD
 }
 
-/// A text's shingles and signature: what a later part computes from a case's text, stores
-/// (the signature's bytes and its band keys) and compares.
+/// A text's shingles, signature, matter shingles and places: what a later part computes from
+/// a case's text (storing the signature's bytes and its band keys) and compares.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fingerprint {
     shingles: Shingles,
     signature: Option<Signature>,
+    matter: Shingles,
+    places: Places,
 }
 
 impl Fingerprint {
     /// The fingerprint of raw `text` (normalised here).
     pub fn of(text: &str) -> Fingerprint {
-        let shingles = Shingles::of(text);
+        let normalised = normalise(text);
+        let shingles = Shingles::of_normalised_where(&normalised, |_| true);
         let signature = Signature::of(&shingles);
-        Fingerprint { shingles, signature }
+        let stripped = strip_places(&normalised);
+        let matter = Shingles::of_normalised_where(&stripped, |s| {
+            let mut chars = s.chars();
+            !matches!((chars.next(), chars.next()), (Some(c), None) if STOP_CHARACTERS.contains(c))
+        });
+        let places = Places::of(&normalised);
+        Fingerprint {
+            shingles,
+            signature,
+            matter,
+            places,
+        }
     }
 
     pub fn shingles(&self) -> &Shingles {
         &self.shingles
+    }
+
+    /// The shingles of the text without its place spans and [`STOP_CHARACTERS`]: what
+    /// happened, not where (see [`strip_places`]).
+    pub fn matter(&self) -> &Shingles {
+        &self.matter
+    }
+
+    /// The units the text names and the kinds of body it mentions.
+    pub fn places(&self) -> &Places {
+        &self.places
     }
 
     /// `None` when the text had no shingles: such a text is never a candidate.
@@ -146,9 +179,25 @@ impl Fingerprint {
         }
     }
 
-    /// The suggestion "possibly the same matter": an LSH candidate whose exact [`score`]
-    /// reaches [`THRESHOLD`].
+    /// The text side of the suggestion, for a candidate: the whole texts' [`score`] reaches
+    /// [`THRESHOLD`], their matter shingles' reaches [`MATTER_THRESHOLD`], and the texts do not
+    /// name different units of one kind or different kinds of body ([`Places::conflicts`]).
+    pub fn similar(&self, other: &Fingerprint) -> bool {
+        confirms(&self.shingles, &other.shingles)
+            && score(&self.matter, &other.matter) >= MATTER_THRESHOLD
+            && !self.places.conflicts(&other.places)
+    }
+
+    /// The suggestion "possibly the same matter" on the texts alone: an LSH candidate that is
+    /// [`Fingerprint::similar`].
     pub fn suggests(&self, other: &Fingerprint) -> bool {
-        self.is_candidate(other) && confirms(&self.shingles, &other.shingles)
+        self.is_candidate(other) && self.similar(other)
+    }
+
+    /// The service's decision: the cases are [`in_scope`] (one region subtree or the same
+    /// target unit) and [`Fingerprint::suggests`]. `Some(score)` of the whole texts when
+    /// suggested, to rank several.
+    pub fn suggests_in(&self, other: &Fingerprint, mine: &Scope, theirs: &Scope) -> Option<f64> {
+        (in_scope(mine, theirs) && self.suggests(other)).then(|| score(&self.shingles, &other.shingles))
     }
 }
