@@ -16,54 +16,13 @@
 //!   prison, detention centre, letters-and-visits, discipline commission, from keywords. Two
 //!   texts that each mention some, none in common, complain about different bodies.
 
-/// Facility words that end (or continue) a place span, longest first where one contains another.
-pub const FACILITIES: &[&str] = &[
-    "强制隔离戒毒所",
-    "出入境接待大厅",
-    "不动产登记中心",
-    "法律援助中心",
-    "检察服务中心",
-    "诉讼服务中心",
-    "行政服务中心",
-    "政务服务大厅",
-    "出入境大厅",
-    "人民检察院",
-    "律师事务所",
-    "驾考中心",
-    "驾考考场",
-    "人民法院",
-    "政务大厅",
-    "接待大厅",
-    "办证大厅",
-    "户政大厅",
-    "户籍窗口",
-    "交警大队",
-    "派出所",
-    "检察院",
-    "车管所",
-    "出入境",
-    "公证处",
-    "司法所",
-    "司法局",
-    "看守所",
-    "戒毒所",
-    "强戒所",
-    "信访局",
-    "立案庭",
-    "立案大厅",
-    "执行局",
-    "户籍室",
-    "事故科",
-    "公安局",
-    "法院",
-    "中院",
-    "交警",
-    "监狱",
-    "考场",
-    "窗口",
-    "大厅",
-    "纪委",
-];
+/// Facility words that end (or continue) a place span, separated by spaces; the longest that
+/// matches wins.
+pub const FACILITIES: &str = "强制隔离戒毒所 出入境接待大厅 不动产登记中心 法律援助中心 检察服务中心 诉讼服务中心 行政服务中心 政务服务大厅 出入境大厅 \
+    人民检察院 律师事务所 驾考中心 驾考考场 人民法院 政务大厅 接待大厅 办证大厅 户政大厅 \
+    户籍窗口 交警大队 派出所 检察院 车管所 出入境 公证处 司法所 司法局 \
+    看守所 戒毒所 强戒所 信访局 立案庭 立案大厅 执行局 户籍室 事故科 \
+    公安局 法院 中院 交警 监狱 考场 窗口 大厅 纪委";
 
 /// Characters that end a place name when walking back from a facility word: function words
 /// and pronouns (`在`, `的`, `我` …) are not part of a name.
@@ -73,97 +32,45 @@ const NAME_BOUNDARY: &str = "在到去向的了是我给把被从对和与跟里
 /// different matters look alike.
 pub const STOP_CHARACTERS: &str = "的了我是在有也就都还说个一们这那和与把被给到去";
 
-/// The kinds of named unit compared by name, and the words that name each kind.
-const UNIT_KINDS: &[(&str, &str)] = &[
-    ("出入境接待大厅", "出入境"),
-    ("人民检察院", "检察院"),
-    ("出入境大厅", "出入境"),
-    ("交警大队", "交警"),
-    ("人民法院", "法院"),
-    ("派出所", "派出所"),
-    ("检察院", "检察院"),
-    ("车管所", "车管所"),
-    ("司法所", "司法所"),
-    ("看守所", "看守所"),
-    ("公证处", "公证处"),
-    ("出入境", "出入境"),
-    ("信访局", "信访局"),
-    ("法院", "法院"),
-    ("交警", "交警"),
-];
+/// The words of units compared by name; their kind is [`unit_kind`].
+const UNIT_WORDS: &str = "出入境接待大厅 人民检察院 出入境大厅 交警大队 人民法院 派出所 检察院 车管所 \
+    司法所 看守所 公证处 出入境 信访局 法院 交警";
+
+/// The kind of a unit word: `人民法院` and `法院` are one kind, as are `交警大队` and `交警`.
+fn unit_kind(word: &'static str) -> &'static str {
+    if word.starts_with("出入境") {
+        "出入境"
+    } else if word == "交警大队" {
+        "交警"
+    } else {
+        word.trim_start_matches("人民")
+    }
+}
 
 /// Characters that start a place name when walking back from a unit word (prepositions).
 const NAME_OPENERS: &str = "在到去向从和与跟是给对找";
 /// Characters no place name contains: a clause, not a name (`报警后派出所`).
 const NOT_IN_NAMES: &str = "被了后的说让把给";
 /// Words dropped from a name before comparing: administrative levels and generic words.
-const GENERIC_IN_NAMES: &[&str] = &[
-    "辖区",
-    "当地",
-    "本地",
-    "我们",
-    "公安局",
-    "分局",
-    "人民",
-    "市",
-    "区",
-    "县",
-    "镇",
-    "乡",
-];
+const GENERIC_IN_NAMES: &str = "辖区 当地 本地 我们 公安局 分局 人民 市 区 县 镇 乡";
 
-/// Kinds of body and the keywords that mention them (CJK as substrings, Latin as words).
-const BODIES: &[&[&str]] = &[
-    &[
-        "派出所",
-        "公安",
-        "民警",
-        "警察",
-        "户籍",
-        "出入境",
-        "车管所",
-        "交警",
-        "辅警",
-        "110",
-        "police",
-        "officer",
-        "dmv",
-        "vehicle",
-    ],
-    &[
-        "法院",
-        "法官",
-        "执行局",
-        "立案",
-        "审判",
-        "中院",
-        "庭长",
-        "court",
-        "judge",
-        "enforcement",
-    ],
-    &["检察院", "检察官", "12309", "procuratorate"],
-    &[
-        "司法所",
-        "司法局",
-        "公证处",
-        "法律援助",
-        "律师",
-        "调解员",
-        "lawyer",
-        "notary",
-    ],
-    &["监狱", "戒毒所", "强戒所", "prison"],
-    &["看守所"],
-    &["信访"],
-    &["纪委"],
+/// Kinds of body, each as the keywords that mention it separated by spaces (CJK matched as
+/// substrings, Latin as words).
+const BODIES: &[&str] = &[
+    "派出所 公安 民警 警察 户籍 出入境 车管所 交警 辅警 110 police officer dmv vehicle",
+    "法院 法官 执行局 立案 审判 中院 庭长 court judge enforcement",
+    "检察院 检察官 12309 procuratorate",
+    "司法所 司法局 公证处 法律援助 律师 调解员 lawyer notary",
+    "监狱 戒毒所 强戒所 prison",
+    "看守所",
+    "信访",
+    "纪委",
 ];
 
 /// The longest facility word of `words` that starts at `chars[i..]`.
-fn word_at<'w>(chars: &[char], i: usize, words: &[&'w str]) -> Option<&'w str> {
+fn word_at(chars: &[char], i: usize, words: &'static str) -> Option<&'static str> {
     words
-        .iter()
-        .copied()
+        .split_whitespace()
         .filter(|w| {
             let mut n = 0;
             for (k, c) in w.chars().enumerate() {
@@ -251,18 +158,14 @@ impl Places {
     /// The places of normalised text.
     pub fn of(normalised: &str) -> Places {
         let chars: Vec<char> = normalised.chars().collect();
-        let kinds: Vec<&str> = UNIT_KINDS.iter().map(|(word, _)| *word).collect();
         let mut units = Vec::new();
         let mut i = 0;
         while i < chars.len() {
-            let Some(word) = word_at(&chars, i, &kinds) else {
+            let Some(word) = word_at(&chars, i, UNIT_WORDS) else {
                 i += 1;
                 continue;
             };
-            let kind = UNIT_KINDS
-                .iter()
-                .find(|(w, _)| *w == word)
-                .map_or(word, |(_, k)| k);
+            let kind = unit_kind(word);
             if let Some(name) = unit_name(&chars, i) {
                 units.push((kind, name));
             }
@@ -284,9 +187,9 @@ impl Places {
         let words: Vec<&str> = normalised.split(' ').collect();
         let mut bodies = 0u16;
         for (bit, keywords) in BODIES.iter().enumerate() {
-            let mentioned = keywords.iter().any(|k| {
+            let mentioned = keywords.split(' ').any(|k| {
                 if k.is_ascii() {
-                    words.contains(k)
+                    words.contains(&k)
                 } else {
                     normalised.contains(k)
                 }
@@ -351,7 +254,7 @@ fn unit_name(chars: &[char], at: usize) -> Option<String> {
         }
     }
     let mut name = name.to_owned();
-    for word in GENERIC_IN_NAMES {
+    for word in GENERIC_IN_NAMES.split(' ') {
         name = name.replace(word, "");
     }
     (name.chars().count() >= 2).then_some(name)
