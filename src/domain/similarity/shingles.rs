@@ -34,9 +34,16 @@ pub struct Shingles {
 impl Shingles {
     /// The shingles of `text` (raw: it is normalised here).
     pub fn of(text: &str) -> Shingles {
-        let normalised = normalise(text);
+        Shingles::of_normalised_where(&normalise(text), |_| true)
+    }
+
+    /// The shingles of already [`normalise`]d text for which `keep` holds.
+    pub fn of_normalised_where(normalised: &str, mut keep: impl FnMut(&str) -> bool) -> Shingles {
         let (mut grams, mut characters) = (Vec::new(), Vec::new());
-        for_each_shingle(&normalised, |s| {
+        for_each_shingle(normalised, |s| {
+            if !keep(s) {
+                return;
+            }
             let mut chars = s.chars();
             let single_cjk = chars.next().is_some_and(is_cjk) && chars.next().is_none();
             if single_cjk { &mut characters } else { &mut grams }.push(shingle_hash(s));

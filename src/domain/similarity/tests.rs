@@ -111,9 +111,6 @@ fn the_estimate_follows_the_exact_jaccard() {
 /// A platform, toolchain or crate change that alters a signature must fail here: stored
 /// signatures and band keys would silently stop matching new ones. Change these values only
 /// together with [`ALGORITHM_VERSION`].
-/// A platform, toolchain or crate change that alters a signature must fail here: stored
-/// signatures and band keys would silently stop matching new ones. Change these values only
-/// together with [`ALGORITHM_VERSION`].
 #[test]
 fn signatures_and_band_keys_are_stable() {
     assert_eq!(ALGORITHM_VERSION, 1);
@@ -168,4 +165,30 @@ fn band_keys_cover_every_band_once() {
     assert_eq!(keys.len(), BANDS);
     assert_eq!(BANDS * ROWS, PERMUTATIONS);
     assert!(keys.iter().enumerate().all(|(i, k)| k.band == i as i32));
+}
+
+#[test]
+fn the_service_decision_needs_scope_and_text() {
+    let a = Fingerprint::of("城关派出所户籍窗口只开了一个，排队两个多小时");
+    let b = Fingerprint::of("今天到城关派出所办户口，户籍就开了一个窗口，排队排了两个多小时还没轮到");
+    let at = |region| Scope {
+        region,
+        target_unit: None,
+    };
+    assert!(a.suggests(&b));
+    let s = a.suggests_in(&b, &at("370983"), &at("370900"));
+    assert_eq!(s, Some(score(a.shingles(), b.shingles())));
+    assert_eq!(a.suggests_in(&b, &at("370983"), &at("370921")), None);
+    let unit = |region| Scope {
+        region,
+        target_unit: Some("police-chengguan"),
+    };
+    assert!(a.suggests_in(&b, &unit("370983"), &unit("370921")).is_some());
+    // Another matter at the same place: the place's name is not what happened.
+    let other = Fingerprint::of("城关派出所户籍窗口的工作人员把我的出生日期录错了");
+    assert!(confirms(a.shingles(), other.shingles()));
+    assert!(!a.suggests(&other));
+    // The same matter at another named station.
+    let elsewhere = Fingerprint::of("新华路派出所户籍窗口只开了一个，排队两个多小时");
+    assert!(!a.suggests(&elsewhere));
 }
