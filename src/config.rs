@@ -39,6 +39,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub kiosk: KioskSettings,
     pub stats: StatsSettings,
+    pub similarity: SimilaritySettings,
     pub metrics: MetricsSettings,
     /// Which environment was loaded (`local`, `production`, ...); not a key in any file.
     #[serde(skip)]
@@ -158,6 +159,17 @@ pub struct StatsSettings {
     /// How often `serve` folds the rollup's deltas into its rows (see
     /// [`crate::storage::stats::rollup`]); 0 turns it off.
     pub fold_interval_secs: u64,
+}
+
+/// Finding the cases that may be one matter (issue #16); see [`crate::services::similarity`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimilaritySettings {
+    /// Cases received this many days back at most are suggested as the same matter, or counted
+    /// as the same reporter's earlier cases.
+    pub window_days: u32,
+    /// How often `serve` indexes the texts of new cases; 0 turns it off.
+    pub index_interval_secs: u64,
 }
 
 /// Where `GET /metrics` (Prometheus text) answers and who may read it; see

@@ -227,6 +227,7 @@ impl Application {
         let mail = tokio::spawn(mail_worker(self.state.clone()));
         let sealer = audit_sealer(self.state.clone());
         let folder = rollup_folder(self.state.clone());
+        let indexer = similarity_indexer(self.state.clone());
         let upkeep = metrics_upkeep(self.state.clone());
         let metrics_server = self.metrics_server.map(|(_, server)| server);
         let metrics_server = async move {
@@ -242,6 +243,7 @@ impl Application {
             () = sweeper => Ok(()),
             () = sealer => Ok(()),
             () = folder => Ok(()),
+            () = indexer => Ok(()),
             () = upkeep => Ok(()),
         };
         let grace = std::time::Duration::from_secs(state.settings.mail.smtp_timeout_secs + 5);
@@ -265,7 +267,8 @@ async fn housekeeping(state: web::Data<AppState>) {
     jobs::every(60, || async {
         state.limits.housekeeping();
         state.sign_in.housekeeping();
-        if let Err(e) = jobs::housekeeping::prune(&state.db, chrono::Utc::now()).await {
+        let window = state.settings.similarity.window_days;
+        if let Err(e) = jobs::housekeeping::prune(&state.db, chrono::Utc::now(), window).await {
             e.log();
         }
         // Sessions go by the services' clock, as their checks do.
@@ -317,6 +320,22 @@ async fn rollup_folder(state: web::Data<AppState>) {
             .db
             .metrics()
             .job_run(Job::RollupFold, result.is_ok(), started.elapsed());
+        if let Err(e) = result {
+            e.log();
+        }
+    })
+    .await
+}
+
+/// Every `similarity.index_interval_secs`: index the texts of new cases (see [`jobs::indexer`]).
+async fn similarity_indexer(state: web::Data<AppState>) {
+    jobs::every(state.settings.similarity.index_interval_secs, || async {
+        let started = Instant::now();
+        let result = jobs::indexer::index(&state.db, chrono::Utc::now()).await;
+        state
+            .db
+            .metrics()
+            .job_run(Job::SimilarityIndex, result.is_ok(), started.elapsed());
         if let Err(e) = result {
             e.log();
         }

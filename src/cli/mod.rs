@@ -26,6 +26,7 @@ mod open311;
 mod route;
 mod seed_demo;
 mod serve;
+mod similarity;
 mod sweep;
 mod token;
 mod user;
@@ -71,6 +72,9 @@ enum Command {
     /// The outbox.
     #[command(subcommand)]
     Mail(mail::MailCommand),
+    /// The similarity index behind "possibly the same matter" (一件多诉).
+    #[command(subcommand)]
+    Similarity(similarity::SimilarityCommand),
     /// Open days (开放日).
     #[command(subcommand)]
     Event(event::EventCommand),
@@ -124,6 +128,7 @@ impl Command {
             Command::Kiosk(cmd) => kiosk::run(&settings, cmd).await,
             Command::Ledger(cmd) => ledger::run(&settings, cmd).await,
             Command::Open311(cmd) => open311::run(&settings, cmd).await,
+            Command::Similarity(cmd) => similarity::run(&settings, cmd).await,
         }
     }
 }

@@ -9,8 +9,14 @@
 //!    │            │  ↑   │                   │
 //!    │            │  └───┴── transfer / escalate (提级) / decline "not ours" → dispatch queue
 //!    │            └── reject (不予受理, reason, citizen told) → rejected
-//!    └── merge into a duplicate → merged            resolved + "not satisfied" → reopened
+//!    └── (before issue #16) merge → merged           resolved + "not satisfied" → reopened
 //! ```
+//!
+//! One matter, many voices (issue #16): `merge` links a case to a matter's lead case and leaves
+//! its state alone; from then on the case is *linked* and follows the lead
+//! ([`Step::Follow`]): staff act on the lead, and only `unlink`, `supervise` and
+//! `reveal_identity` are taken on the linked case itself. `merged` remains the state of the
+//! cases merged before, with their history.
 
 use super::kind::{Kind, Role, State};
 
@@ -26,7 +32,10 @@ pub enum Action {
     ApproveExtension,
     RefuseExtension,
     Resolve,
+    /// Link to a matter (一件多诉): the case follows the matter's lead case.
     Merge,
+    /// Take a linked case out of its matter: it is handled on its own again.
+    Unlink,
     Dispatch,
     Supervise,
     RevealIdentity,
@@ -44,6 +53,7 @@ impl Action {
         Action::RefuseExtension,
         Action::Resolve,
         Action::Merge,
+        Action::Unlink,
         Action::Dispatch,
         Action::Supervise,
         Action::RevealIdentity,
@@ -62,6 +72,7 @@ impl Action {
             Action::RefuseExtension => "refuse_extension",
             Action::Resolve => "resolve",
             Action::Merge => "merge",
+            Action::Unlink => "unlink",
             Action::Dispatch => "dispatch",
             Action::Supervise => "supervise",
             Action::RevealIdentity => "reveal_identity",
@@ -139,6 +150,8 @@ pub struct CaseFacts {
     pub state: State,
     pub kind: Kind,
     pub extension: Extension,
+    /// Linked to a matter's lead case: handled through the lead.
+    pub linked: bool,
 }
 
 /// Why an action is refused. Each maps to one HTTP status.
@@ -165,15 +178,28 @@ pub fn check(action: Action, role: Role, reach: Reach, case: CaseFacts) -> Resul
         return Err(Refusal::NotFound);
     }
     let permitted = match action {
-        Accept | Reject | Transfer | Decline | Escalate | RequestExtension | Resolve | Merge => {
+        Accept | Reject | Transfer | Decline | Escalate | RequestExtension | Resolve => {
             matches!(role, Role::Handler | Role::Supervisor)
         }
+        // A handler links the cases of their unit, a dispatcher those waiting for dispatch.
+        Merge | Unlink => matches!(role, Role::Handler | Role::Supervisor | Role::Dispatcher),
         ApproveExtension | RefuseExtension | Supervise | RevealIdentity => role == Role::Supervisor,
         Dispatch => role == Role::Dispatcher,
     };
     if !permitted {
         return Err(Refusal::Forbidden);
     }
+    // A linked case is handled through its lead: on the case itself only what concerns it alone.
+    if case.linked && !matches!(action, Unlink | Supervise | RevealIdentity) {
+        return Err(Refusal::Conflict);
+    }
+    transition(action, case)
+}
+
+/// The state an action leads to from the case's state, whoever takes it: the staff member
+/// [`check`] permitted, or the service repeating the lead's action on a linked case.
+fn transition(action: Action, case: CaseFacts) -> Result<State, Refusal> {
+    use Action::*;
     let s = case.state;
     let next = match action {
         Accept if matches!(s, State::Assigned | State::Reopened) => State::Accepted,
@@ -189,7 +215,17 @@ pub fn check(action: Action, role: Role, reach: Reach, case: CaseFacts) -> Resul
             State::Accepted
         }
         Resolve if s == State::Accepted => State::Resolved,
-        Merge if matches!(s, State::Assigned | State::Accepted | State::Reopened) => State::Merged,
+        // Linking changes no state: the case follows its lead from here.
+        Merge
+            if !case.linked
+                && matches!(
+                    s,
+                    State::PendingDispatch | State::Assigned | State::Accepted | State::Reopened
+                ) =>
+        {
+            s
+        }
+        Unlink if case.linked && s.is_open() => s,
         Dispatch if s == State::PendingDispatch => State::Assigned,
         Supervise if s.is_open() => s,
         // Identity of other kinds is shown to the unit anyway; revealing is for reports.
@@ -221,15 +257,21 @@ pub enum Step {
     CloseUnrated,
     /// A deadline passed: the case is flagged and supervised; its state stays.
     FlagOverdue,
+    /// The lead of the case's matter took this action: the linked case takes it too, where its
+    /// state allows (a case that has no such step skips it).
+    Follow(Action),
+    /// Another voice of the case's matter was not satisfied: the whole matter is reviewed.
+    ReopenMatter,
 }
 
 impl Step {
-    /// The steps that are not staff actions.
-    pub const OTHERS: [Step; 4] = [
+    /// The steps that are not staff actions ([`Step::Follow`] aside: it repeats one).
+    pub const OTHERS: [Step; 5] = [
         Step::RateSatisfied,
         Step::RateNotSatisfied,
         Step::CloseUnrated,
         Step::FlagOverdue,
+        Step::ReopenMatter,
     ];
 }
 
@@ -247,7 +289,14 @@ pub fn decide(step: Step, actor: Actor, case: CaseFacts) -> Result<State, Refusa
                 Err(Refusal::Conflict)
             }
         }
-        (Step::RateNotSatisfied, Actor::Citizen) => {
+        (Step::Follow(action), Actor::System) => transition(
+            action,
+            CaseFacts {
+                linked: false,
+                ..case
+            },
+        ),
+        (Step::ReopenMatter, Actor::System) | (Step::RateNotSatisfied, Actor::Citizen) => {
             if s == State::Resolved {
                 Ok(State::Reopened)
             } else {

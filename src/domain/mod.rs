@@ -13,6 +13,7 @@ pub mod contact;
 pub mod deadlines;
 pub mod kind;
 pub mod ledger;
+pub mod matter;
 pub mod open311;
 pub mod problem;
 pub mod publication;

@@ -1,9 +1,10 @@
 //! Background work: the [`sweeper`] that supervises what runs late, [`housekeeping`] that forgets
 //! what is no longer needed, the [`sealer`] that checkpoints the audit log, the
-//! [`rollup`] folder that sums the statistics' deltas, and [`every`], the one loop that runs each job inside `serve` (the
+//! [`rollup`] folder that sums the statistics' deltas, the similarity [`indexer`], and [`every`], the one loop that runs each job inside `serve` (the
 //! mail worker too) until the server stops. The command line runs the same jobs once.
 
 pub mod housekeeping;
+pub mod indexer;
 pub mod rollup;
 pub mod sealer;
 pub mod sweeper;

@@ -60,6 +60,7 @@ pub async fn sweep(
                 state: case.state,
                 kind,
                 extension: Extension::None,
+                linked: case.lead_id.is_some(),
             };
             let Ok(next) = decide(Step::FlagOverdue, Actor::System, facts) else {
                 continue;

@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod rating;
 pub mod seed;
 pub mod sessions;
+pub mod similarity;
 pub mod stats;
 
 pub mod clock;

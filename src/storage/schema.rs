@@ -79,6 +79,7 @@ diesel::table! {
         public_summary -> Nullable<Text>,
         public_answer -> Nullable<Text>,
         published_at -> Nullable<Timestamp>,
+        lead_id -> Nullable<BigInt>,
     }
 }
 
@@ -276,3 +277,24 @@ diesel::table! {
 diesel::joinable!(open311_requests -> open311_keys (key_id));
 diesel::joinable!(open311_requests -> submissions (submission_id));
 diesel::allow_tables_to_appear_in_same_query!(open311_keys, open311_requests, submissions);
+
+diesel::table! {
+    case_fingerprints (submission_id) {
+        submission_id -> BigInt,
+        version -> Integer,
+        signature -> Binary,
+        indexed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_bands (key, day, submission_id) {
+        key -> BigInt,
+        day -> Integer,
+        submission_id -> BigInt,
+    }
+}
+
+diesel::joinable!(case_fingerprints -> submissions (submission_id));
+diesel::joinable!(case_bands -> submissions (submission_id));
+diesel::allow_tables_to_appear_in_same_query!(case_fingerprints, case_bands, submissions);

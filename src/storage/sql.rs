@@ -11,7 +11,7 @@ use diesel::backend::Backend;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, HasSqlType, Integer, Text, Timestamp, Untyped};
+use diesel::sql_types::{BigInt, Binary, HasSqlType, Integer, Text, Timestamp, Untyped};
 use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
@@ -27,6 +27,7 @@ pub enum Value {
     BigInt(i64),
     Text(String),
     Time(NaiveDateTime),
+    Bytes(Vec<u8>),
 }
 
 /// A statement being written.
@@ -142,11 +143,17 @@ struct Statement<'a>(&'a Sql);
 
 impl<DB> QueryFragment<DB> for Statement<'_>
 where
-    DB: Backend + HasSqlType<Integer> + HasSqlType<BigInt> + HasSqlType<Text> + HasSqlType<Timestamp>,
+    DB: Backend
+        + HasSqlType<Integer>
+        + HasSqlType<BigInt>
+        + HasSqlType<Text>
+        + HasSqlType<Timestamp>
+        + HasSqlType<Binary>,
     i32: ToSql<Integer, DB>,
     i64: ToSql<BigInt, DB>,
     String: ToSql<Text, DB>,
     NaiveDateTime: ToSql<Timestamp, DB>,
+    Vec<u8>: ToSql<Binary, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         if !self.0.cached {
@@ -167,6 +174,7 @@ where
                 Value::BigInt(v) => out.push_bind_param::<BigInt, _>(v)?,
                 Value::Text(v) => out.push_bind_param::<Text, _>(v)?,
                 Value::Time(v) => out.push_bind_param::<Timestamp, _>(v)?,
+                Value::Bytes(v) => out.push_bind_param::<Binary, _>(v)?,
             }
             out.push_sql(part);
         }

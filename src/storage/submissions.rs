@@ -100,6 +100,9 @@ pub struct SubmissionRow {
     pub public_summary: Option<String>,
     pub public_answer: Option<String>,
     pub published_at: Option<NaiveDateTime>,
+    /// The lead case of the matter this case follows (issue #16); `None` for a lead or a case
+    /// on its own.
+    pub lead_id: Option<i64>,
 }
 
 /// A timeline event. Besides what people read, it names the unit holding the case after it, the
@@ -225,6 +228,7 @@ pub struct CaseChanges<'a> {
     pub concluded_day: Option<Option<i32>>,
     pub on_time: Option<Option<bool>>,
     pub rating: Option<Option<&'a str>>,
+    pub lead_id: Option<Option<i64>>,
 }
 
 pub fn update_case(conn: &mut DbConn, id: i64, changes: &CaseChanges<'_>) -> QueryResult<()> {

@@ -133,6 +133,7 @@ pub enum Job {
     Mail,
     AuditSeal,
     RollupFold,
+    SimilarityIndex,
 }
 
 impl Job {
@@ -142,6 +143,7 @@ impl Job {
             Job::Mail => "mail",
             Job::AuditSeal => "audit_seal",
             Job::RollupFold => "rollup_fold",
+            Job::SimilarityIndex => "similarity_index",
         }
     }
 }

@@ -257,7 +257,7 @@ async fn tracking_codes_and_request_values_stay_out_of_the_logs(backend: Backend
         .staff_act(
             &handler,
             &other,
-            json!({"action": "merge", "into": code.to_lowercase()}),
+            json!({"action": "merge", "into": code.to_lowercase(), "reason": "同一事项"}),
         )
         .await;
     assert_eq!(merge.status(), 200);
@@ -339,7 +339,11 @@ async fn merging_out_of_reach_answers_as_no_such_case(backend: Backend) {
         let own = own.clone();
         async move {
             let resp = app
-                .staff_act(&xintai, &own, json!({"action": "merge", "into": into}))
+                .staff_act(
+                    &xintai,
+                    &own,
+                    json!({"action": "merge", "into": into, "reason": "同一事项"}),
+                )
                 .await;
             (resp.status().as_u16(), resp.text().await.unwrap())
         }

@@ -437,7 +437,7 @@ async fn postgres_an_outage_is_a_503_not_a_sign_in_page() {
         .staff_act(
             &token,
             &code,
-            json!({"action": "merge", "into": "MS-0000-0000-0000"}),
+            json!({"action": "merge", "into": "MS-0000-0000-0000", "reason": "同一事项"}),
         )
         .await;
     assert_eq!(act.status(), 503, "not a 422 about the case to merge into");

@@ -26,6 +26,7 @@ mod integrity;
 mod kiosk;
 mod ledger;
 mod mail;
+mod matters;
 mod metrics;
 mod open311;
 mod openapi;

@@ -150,7 +150,15 @@ async fn a_large_backlog_is_folded_in_bounded_batches(backend: Backend) {
         .iter()
         .find(|r| r.starts_with("daily 9 370983-police complaint"))
         .expect("the backlog's row");
-    let received: i64 = row.split('[').nth(1).unwrap().split(',').next().unwrap().parse().unwrap();
+    let received: i64 = row
+        .split('[')
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(received, backlog * (backlog + 1) / 2, "{row}");
 }
 

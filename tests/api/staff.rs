@@ -488,7 +488,8 @@ async fn every_action_by_every_role_in_four_states(backend: Backend) {
         Action::Resolve => {
             json!({"action": "resolve", "outcome": "partly", "result": "这是一段足够长的办理结果说明。"})
         }
-        Action::Merge => json!({"action": "merge", "into": into}),
+        Action::Merge => json!({"action": "merge", "into": into, "reason": "测试理由"}),
+        Action::Unlink => json!({"action": "unlink", "reason": "测试理由"}),
         Action::Supervise => json!({"action": "supervise", "deadline": "2030-01-01"}),
     };
     let mut checked = 0;
@@ -534,8 +535,11 @@ async fn every_action_by_every_role_in_four_states(backend: Backend) {
                     state,
                     kind: Kind::Complaint,
                     extension: Extension::None,
+                    linked: false,
                 };
                 let expected = match check(action, role, reach, facts) {
+                    // The case to link to is assigned: out of a dispatcher's reach, so no such case.
+                    Ok(_) if role == Role::Dispatcher && action == Action::Merge => 422,
                     Ok(_) => 200,
                     Err(Refusal::NotFound) => 404,
                     Err(Refusal::Forbidden) => 403,
@@ -551,9 +555,15 @@ async fn every_action_by_every_role_in_four_states(backend: Backend) {
                     resp.text().await.unwrap()
                 );
                 let after = app.with_db(|c| minsheng::storage::submissions::count_events(c).unwrap());
+                // Linking and unlinking leave an event on the case's and on the lead's timeline.
+                let events = if matches!(action, Action::Merge | Action::Unlink) {
+                    2
+                } else {
+                    1
+                };
                 assert_eq!(
                     after - before,
-                    i64::from(expected == 200),
+                    i64::from(expected == 200) * events,
                     "{role:?} {action:?} on {state:?}"
                 );
                 checked += 1;

@@ -59,6 +59,8 @@ struct Told {
     due: Option<NaiveDateTime>,
     rating: Option<String>,
     reopened: bool,
+    /// Linked to another case's matter (一件多诉).
+    linked: bool,
     /// Units the event-attributed figures name: figure code → units.
     at_units: BTreeMap<&'static str, BTreeSet<String>>,
 }
@@ -124,6 +126,7 @@ fn retell(app: &TestApp) -> Vec<Told> {
                 due: None,
                 rating: None,
                 reopened: false,
+                linked: false,
                 at_units: BTreeMap::new(),
             };
             let mut handle_by: Option<NaiveDateTime> = None;
@@ -155,10 +158,15 @@ fn retell(app: &TestApp) -> Vec<Told> {
                     }
                     "rated" => t.rating = detail.clone(),
                     "reopened" => {
-                        t.rating = detail.clone();
+                        // Reopened for another voice of its matter: this citizen's rating stands.
+                        if detail.is_some() {
+                            t.rating = detail.clone();
+                        }
                         t.reopened = true;
                         t.concluded = None;
                     }
+                    "merged" => t.linked = true,
+                    "unlinked" => t.linked = false,
                     _ => {}
                 }
                 if matches!(
@@ -169,13 +177,16 @@ fn retell(app: &TestApp) -> Vec<Told> {
                 }
                 // Every event that sets a deadline sets the one that runs; closing ones clear it.
                 match action.as_str() {
-                    "rejected" | "resolved" | "merged" => t.due = None,
+                    "rejected" | "resolved" => t.due = None,
                     "extension_requested"
                     | "extension_refused"
                     | "identity_revealed"
                     | "overdue"
                     | "rated"
                     | "closed_unrated"
+                    | "unlinked"
+                    | "voice_linked"
+                    | "voice_unlinked"
                     | "submitted" => {}
                     _ => t.due = *deadline,
                 }
@@ -192,8 +203,9 @@ fn retell(app: &TestApp) -> Vec<Told> {
         .collect()
 }
 
-const CASE_COUNTS: [&str; 13] = [
+const CASE_COUNTS: [&str; 14] = [
     "received",
+    "matters",
     "pending_dispatch",
     "accepted",
     "rejected",
@@ -219,10 +231,11 @@ fn case_count(t: &Told, fig: &str, now: NaiveDateTime) -> bool {
     let open = ["pending_dispatch", "assigned", "accepted", "reopened"].contains(&t.state.as_str());
     match fig {
         "received" => true,
+        "matters" => !(t.linked || t.state == "merged"),
         "pending_dispatch" => t.state == "pending_dispatch",
         "accepted" => t.accepted.is_some(),
         "rejected" => t.state == "rejected",
-        "merged" => t.state == "merged",
+        "merged" => t.linked || t.state == "merged",
         "concluded" => t.concluded.is_some(),
         "on_time" => t.concluded.is_some() && t.on_time,
         "solved" => t.concluded.is_some() && matches!(t.outcome.as_deref(), Some("substantiated" | "partly")),
@@ -489,8 +502,15 @@ impl Sim {
         let status = resp.status().as_u16();
         // A merge into a case that has since left the actor's reach answers as no such case (422).
         let out_of_reach = status == 422 && body["action"] == "merge";
+        // A case linked to a matter moved with its lead earlier today: no longer the unit's (404).
+        let moved = status == 404
+            && self.app.with_db(|c| {
+                minsheng::storage::submissions::find_by_code(c, code)
+                    .unwrap()
+                    .is_some_and(|r| r.lead_id.is_some() && r.assigned_unit.as_deref() != Some(unit))
+            });
         assert!(
-            status == 200 || status == 409 || out_of_reach,
+            status == 200 || status == 409 || out_of_reach || moved,
             "{code}: {body} by {role:?} of {unit} → {status}: {}",
             resp.text().await.unwrap_or_default()
         );
@@ -501,6 +521,24 @@ impl Sim {
     }
 
     async fn rate(&mut self, code: &str, round: i32, until: NaiveDateTime, rating: &str) {
+        // Another voice of its matter was not satisfied earlier today: reopened, nothing to rate.
+        let now = self.app.with_db(|c| {
+            minsheng::storage::submissions::find_by_code(c, code)
+                .unwrap()
+                .unwrap()
+        });
+        if now.review_round != round {
+            assert!(
+                now.lead_id.is_some()
+                    || self.app.with_db(|c| {
+                        !minsheng::storage::matters::followers(c, now.id)
+                            .unwrap()
+                            .is_empty()
+                    }),
+                "{code} reopened while not part of a matter"
+            );
+            return;
+        }
         let claim = RatingClaim {
             tracking_code: code.to_owned(),
             round,
@@ -602,7 +640,7 @@ impl Sim {
                             .and_then(|v| v.iter().find(|c| **c != code))
                             .cloned();
                         match lead {
-                            Some(lead) => json!({"action": "merge", "into": lead}),
+                            Some(lead) => json!({"action": "merge", "into": lead, "reason": "同一事项"}),
                             None => continue,
                         }
                     } else if p < 0.63 {
@@ -903,7 +941,6 @@ async fn seeded_history_recounts_exactly(backend: Backend) {
         "rejected",
         "resolved",
         "closed",
-        "merged",
         "reopened",
     ] {
         let states: BTreeMap<&str, usize> = told.iter().fold(BTreeMap::new(), |mut m, t| {
@@ -915,6 +952,10 @@ async fn seeded_history_recounts_exactly(backend: Backend) {
             "no seeded case is {state}: {states:?}"
         );
     }
+    assert!(
+        told.iter().any(|t| t.linked),
+        "no seeded case is linked to a matter"
+    );
     for fig in EVENT_COUNTS.iter().filter(|f| **f != "transferred_in") {
         assert!(
             told.iter().any(|t| t.at_units.contains_key(fig)),

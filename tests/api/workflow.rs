@@ -69,6 +69,7 @@ fn facts(row: &SubmissionRow) -> CaseFacts {
             "refused" => Extension::Refused,
             _ => Extension::None,
         },
+        linked: row.lead_id.is_some(),
     }
 }
 
@@ -258,6 +259,7 @@ impl Sim {
             | Action::Decline
             | Action::Escalate
             | Action::RefuseExtension
+            | Action::Unlink
             | Action::RevealIdentity => json!({"action": action.code(), "reason": reason}),
             Action::Transfer | Action::Dispatch => {
                 // A random unit, the unit above, or the very unit a report is about.
@@ -290,7 +292,7 @@ impl Sim {
             }
             Action::Merge => {
                 let into = self.codes.choose(&mut self.rng).unwrap().clone();
-                json!({"action": "merge", "into": into})
+                json!({"action": "merge", "into": into, "reason": "同一事项，合并办理。"})
             }
             Action::Supervise => {
                 let day = (Utc::now() + Duration::days(10)).format("%Y-%m-%d").to_string();
@@ -347,7 +349,15 @@ impl Sim {
 
     /// What an allowed action answers, given its input.
     fn expected_when_allowed(&self, action: Action, row: &SubmissionRow, body: &Value) -> &'static [u16] {
+        let leads = self
+            .app
+            .with_db(|c| minsheng::storage::matters::followers(c, row.id).unwrap())
+            .into_iter()
+            .any(|f| f.state.is_open());
         match action {
+            // The cases linked to a lead go where it goes: one that may not (a report about that
+            // unit) stops the move for the whole matter.
+            Action::Transfer | Action::Dispatch | Action::Escalate | Action::Decline if leads => &[200, 409],
             Action::Transfer | Action::Dispatch => {
                 let unit = body["unit"].as_str().unwrap();
                 if row.assigned_unit.as_deref() == Some(unit) || forbidden_for(&self.dir, row, unit) {

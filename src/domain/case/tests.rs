@@ -11,6 +11,7 @@ fn case(state: State) -> CaseFacts {
         state,
         kind: Kind::Complaint,
         extension: Extension::None,
+        linked: false,
     }
 }
 
@@ -54,6 +55,7 @@ fn every_action_by_every_role_in_every_state() {
                                     state,
                                     kind,
                                     extension,
+                                    linked: false,
                                 },
                             );
                             if reach == Reach::Outside || role == Role::Admin {
@@ -140,6 +142,7 @@ fn identity_is_revealed_for_reports_only() {
         state: State::Accepted,
         kind: Kind::Report,
         extension: Extension::None,
+        linked: false,
     };
     assert!(check(
         Action::RevealIdentity,
@@ -239,7 +242,22 @@ fn the_table_of_every_step_in_every_state() {
         (
             Step::Staff(Action::Merge),
             H,
-            ["-", "-", "merged", "merged", "-", "merged", "-", "-", "-"],
+            [
+                "-",
+                "pending_dispatch",
+                "assigned",
+                "accepted",
+                "-",
+                "reopened",
+                "-",
+                "-",
+                "-",
+            ],
+        ),
+        (
+            Step::Staff(Action::Unlink),
+            H,
+            ["-", "-", "-", "-", "-", "-", "-", "-", "-"],
         ),
         (
             Step::Staff(Action::Dispatch),
@@ -274,6 +292,11 @@ fn the_table_of_every_step_in_every_state() {
         (
             Step::RateNotSatisfied,
             Actor::Citizen,
+            ["-", "-", "-", "-", "reopened", "-", "-", "-", "-"],
+        ),
+        (
+            Step::ReopenMatter,
+            Actor::System,
             ["-", "-", "-", "-", "reopened", "-", "-", "-", "-"],
         ),
         (
@@ -360,4 +383,44 @@ fn only_the_citizen_rates_and_only_the_system_sweeps() {
             Err(Refusal::Forbidden)
         );
     }
+}
+
+#[test]
+fn a_linked_case_follows_its_lead() {
+    let linked = |state| CaseFacts {
+        linked: true,
+        ..case(state)
+    };
+    // Staff do not handle a linked case directly: only what concerns it alone.
+    for action in [Action::Accept, Action::Resolve, Action::Transfer, Action::Merge] {
+        for state in [State::Assigned, State::Accepted] {
+            assert_eq!(
+                decide(Step::Staff(action), H, linked(state)),
+                Err(Refusal::Conflict)
+            );
+        }
+    }
+    assert_eq!(
+        decide(Step::Staff(Action::Unlink), H, linked(State::Accepted)),
+        Ok(State::Accepted)
+    );
+    assert_eq!(
+        decide(Step::Staff(Action::Supervise), S, linked(State::Assigned)),
+        Ok(State::Assigned)
+    );
+    assert_eq!(
+        decide(Step::Staff(Action::Unlink), H, linked(State::Closed)),
+        Err(Refusal::Conflict)
+    );
+    // The lead's steps reach it, where its state has them.
+    let follow = |a, s| decide(Step::Follow(a), Actor::System, linked(s));
+    assert_eq!(follow(Action::Accept, State::Assigned), Ok(State::Accepted));
+    assert_eq!(follow(Action::Resolve, State::Accepted), Ok(State::Resolved));
+    assert_eq!(follow(Action::Accept, State::Accepted), Err(Refusal::Conflict));
+    assert_eq!(follow(Action::Resolve, State::Assigned), Err(Refusal::Conflict));
+    // Only the service repeats a lead's step; nobody else may.
+    assert_eq!(
+        decide(Step::Follow(Action::Accept), H, linked(State::Assigned)),
+        Err(Refusal::Forbidden)
+    );
 }

@@ -50,7 +50,9 @@ macro_rules! counts {
 
 counts! {
     Received = "received", "来件量", "Received",
-        "期内收到的件数。", "Cases received in the period.";
+        "期内收到的件数（件次）：同一事项多人反映的，每人计一件。", "Cases received in the period (voices): a matter raised by several people counts once for each.";
+    Matters = "matters", "事项数", "Matters",
+        "期内收到的来件涉及的不同事项数：同一事项多人反映（一件多诉）计为一项，即来件量减去并件。", "Distinct matters among the cases received: a matter raised by several people counts once (received less linked).";
     Dispatched = "dispatched", "已分派", "Dispatched",
         "离开分派队列的件数，计在分派的整改办。", "Cases that left the dispatch queue, counted at the office that dispatched them.";
     PendingDispatch = "pending_dispatch", "待分派", "Awaiting dispatch",
@@ -59,8 +61,9 @@ counts! {
         "已受理的件数。", "Cases accepted.";
     Rejected = "rejected", "不予受理", "Not accepted",
         "不予受理的件数。", "Cases not accepted.";
-    Merged = "merged", "并件", "Merged",
-        "并入其他件办理的件数。", "Cases merged into another case.";
+    Merged = "merged", "并件", "Linked to a matter",
+        "与其他来件同属一事项、随其一并办理的件数（含此前合并的件）。来件量减去并件即事项数。",
+        "Cases handled with another case of the same matter (一件多诉), and cases merged before. Received less these is the number of matters.";
     TransferredOut = "transferred_out", "转出", "Transferred out",
         "转交他单位的件数，计在转出单位。", "Cases passed on to another unit, counted at the unit that passed them on.";
     TransferredIn = "transferred_in", "转入", "Transferred in",
@@ -245,8 +248,12 @@ pub struct Figures {
 }
 
 impl Figures {
+    /// A count; [`Count::Matters`] always from the two it is made of, however it was read.
     pub fn get(&self, c: Count) -> i64 {
-        self.counts.get(&c).copied().unwrap_or(0)
+        match c {
+            Count::Matters => self.get(Count::Received) - self.get(Count::Merged),
+            c => self.counts.get(&c).copied().unwrap_or(0),
+        }
     }
 
     pub fn set(&mut self, c: Count, n: i64) {

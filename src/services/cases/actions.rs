@@ -1,27 +1,24 @@
 //! The actions staff take on a case. Each is checked by the state machine
-//! ([`crate::domain::case::check`]) against the actor's role and reach, validated, applied, and
-//! left on the case's timeline (and so in the audit log), with the mail it causes, in one
-//! transaction. Every change of hands passes the conflict-of-interest guard.
+//! ([`crate::domain::case::check`]) against the actor's role and reach, validated, applied
+//! ([`super::apply`]) and left on the case's timeline (and so in the audit log), with the mail it
+//! causes, in one transaction. An action on the lead of a matter reaches the cases linked to it
+//! in the same transaction; linking and unlinking are [`super::matter`].
 
 use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
-use super::notices::{action_event, queue_mail};
+use super::apply::apply;
 use super::view::{build_view, CaseView};
-use super::{extension_code, facts, load, reach, refusal, Ctx};
-use crate::domain::case::{check, Action, Extension, Outcome, Reach};
-use crate::domain::deadlines::{day_label, parse_deadline};
-use crate::domain::kind::State;
-use crate::domain::stats;
+use super::{facts, load, matter, reach, refusal, Ctx};
+use crate::domain::case::{check, Action, Outcome};
+use crate::domain::deadlines::parse_deadline;
 use crate::domain::text::{normalize_optional, Body, FreeText, Shape};
 use crate::domain::{FieldErrors, Problem};
 use crate::error::AppError;
-use crate::routing::{guard, Holder, Subject};
 use crate::services::accounts::Staff;
 use crate::services::context::Context;
-use crate::storage::submissions::{self, CaseChanges, NewEventRow};
 use crate::storage::DbConn;
 
 /// An action as asked for, before it is checked. Which fields matter depends on the action.
@@ -30,10 +27,11 @@ use crate::storage::DbConn;
 #[schema(example = json!({"action": "accept"}))]
 pub struct ActionRequest {
     /// `accept`, `reject`, `transfer`, `decline`, `escalate`, `request_extension`,
-    /// `approve_extension`, `refuse_extension`, `resolve`, `merge`, `dispatch`, `supervise` or
+    /// `approve_extension`, `refuse_extension`, `resolve`, `merge` (link to the matter of the case
+    /// `into`, with a `reason`), `unlink` (with a `reason`), `dispatch`, `supervise` or
     /// `reveal_identity`.
     #[schema(
-        pattern = "^(accept|reject|transfer|decline|escalate|request_extension|approve_extension|refuse_extension|resolve|merge|dispatch|supervise|reveal_identity)$"
+        pattern = "^(accept|reject|transfer|decline|escalate|request_extension|approve_extension|refuse_extension|resolve|merge|unlink|dispatch|supervise|reveal_identity)$"
     )]
     pub action: String,
     pub reason: Option<String>,
@@ -91,13 +89,15 @@ fn code(errors: &mut FieldErrors, field: &str, value: &Option<String>) -> Option
 }
 
 /// What an action needs, checked before the database is touched.
-enum Input {
+#[derive(Debug, Clone)]
+pub(super) enum Input {
     None,
     Reason(String),
     UnitReason(String, Option<String>),
     Extension(u32, String),
     Resolve(Outcome, String),
-    Into(String),
+    /// The case whose matter to join, and why.
+    Into(String, String),
     Supervise(NaiveDateTime, Option<String>),
 }
 
@@ -109,6 +109,7 @@ fn validate(action: Action, req: &ActionRequest, max_extension_days: u32) -> Res
         | Action::Decline
         | Action::Escalate
         | Action::RefuseExtension
+        | Action::Unlink
         | Action::RevealIdentity => required(&mut e, "reason", &req.reason)
             .map(Input::Reason)
             .unwrap_or(Input::None),
@@ -164,9 +165,14 @@ fn validate(action: Action, req: &ActionRequest, max_extension_days: u32) -> Res
                 _ => Input::None,
             }
         }
-        Action::Merge => code(&mut e, "into", &req.into)
-            .map(Input::Into)
-            .unwrap_or(Input::None),
+        Action::Merge => {
+            let into = code(&mut e, "into", &req.into);
+            let reason = required(&mut e, "reason", &req.reason);
+            match (into, reason) {
+                (Some(i), Some(r)) => Input::Into(i, r),
+                _ => Input::None,
+            }
+        }
         Action::Supervise => match req.deadline.as_deref().map(parse_deadline) {
             Some(Some(at)) => optional(&mut e, "note", &req.note)
                 .map(|note| Input::Supervise(at, Some(note)))
@@ -226,234 +232,15 @@ fn perform(
     let next = check(action, ctx.staff.role, r, f).map_err(refusal)?;
     let deadlines = ctx.state.sla.deadlines(f.kind);
     let input = validate(action, req, deadlines.limits.max_extension_days)?;
-    let now = ctx.state.clock.now();
-    let at = now.naive_utc();
-    // Every change of hands passes the conflict-of-interest rule (routing::guard).
-    let subject = Subject::of(dir, f.kind, &row.region, row.target_unit.as_deref());
-    let known_unit = |code: &str| {
-        dir.unit(code).ok_or_else(|| {
-            let mut e = FieldErrors::default();
-            e.add("unit", Problem::UnknownUnit);
-            AppError::Invalid(e)
-        })
-    };
-
-    let mut changes = CaseChanges {
-        state: Some(next.code()),
-        updated_at: Some(at),
-        ..Default::default()
-    };
-    // What the timeline says (citizens read the public ones) and, for staff, why.
-    let (mut note, mut note_en): (String, String);
-    let mut public = true;
-    let mut reason: Option<String> = None;
-    let mut reveal = false;
-    let mut detail: Option<&str> = None;
-    let new_unit: String;
-    let mut holder: Option<Holder> = None;
-    let handle_deadline: NaiveDateTime;
-    let rating_until: NaiveDateTime;
-    match (action, input) {
-        (Action::Accept, _) => {
-            handle_deadline = deadlines.handle_by(now);
-            if row.accepted_day.is_none() {
-                changes.accepted_day = Some(Some(stats::period::day_of(at)));
-            }
-            changes.handle_deadline = Some(Some(handle_deadline));
-            changes.due_at = Some(Some(handle_deadline));
-            note = "已受理，正在办理。".into();
-            note_en = "Accepted; being handled.".into();
-        }
-        (Action::Reject, Input::Reason(why)) => {
-            changes.due_at = Some(None);
-            note = format!("不予受理：{why}");
-            note_en = format!("Not accepted: {why}");
-            reason = Some(why);
-        }
-        (Action::Transfer, Input::UnitReason(unit, why))
-        | (Action::Dispatch, Input::UnitReason(unit, why)) => {
-            let u = known_unit(&unit)?;
-            if Some(unit.as_str()) == row.assigned_unit.as_deref() {
-                return Err(AppError::Conflict("the case is with this unit already"));
-            }
-            holder = Some(guard::chosen(dir, &subject, u).map_err(|_| {
-                AppError::Conflict("a report may not go to the unit it is about, or one below it")
-            })?);
-            note = format!("交{}办理。", dir.units[u].name);
-            note_en = format!("Sent to {}.", dir.units[u].name_en);
-            reason = why;
-        }
-        (Action::Decline, Input::Reason(why)) => {
-            let placed = guard::dispatch(dir, &subject);
-            // Declining hands the case to a dispatcher. When no office may hold it (a report about
-            // the top office), say so: the unit can escalate or transfer it instead.
-            if placed.holder.dispatch_unit().is_none() {
-                return Err(AppError::Conflict("no rectification office may take this case"));
-            }
-            holder = Some(placed.holder);
-            (note, note_en) = placed.diverted.unwrap_or_else(|| {
-                (
-                    "退回分派，另行确定承办单位。".into(),
-                    "Returned for dispatch to another unit.".into(),
-                )
-            });
-            reason = Some(why);
-        }
-        (Action::Escalate, Input::Reason(why)) => {
-            let current = row
-                .assigned_unit
-                .as_deref()
-                .and_then(|u| dir.unit(u))
-                .ok_or(AppError::Conflict("the case is not assigned"))?;
-            let up = dir.units[current]
-                .parent
-                .ok_or(AppError::Conflict("there is no unit above this one"))?;
-            let placed = guard::worked_out(dir, &subject, up);
-            // Escalation assigns: a unit above that may hold the case, or nothing.
-            if placed.holder.assigned_unit().is_none() {
-                return Err(AppError::Conflict("no unit above may take this case"));
-            }
-            holder = Some(placed.holder);
-            (note, note_en) = placed.diverted.unwrap_or_else(|| {
-                (
-                    format!("提级交{}办理。", dir.units[up].name),
-                    format!("Escalated to {}.", dir.units[up].name_en),
-                )
-            });
-            reason = Some(why);
-        }
-        (Action::RequestExtension, Input::Extension(days, why)) => {
-            changes.extension = Some(extension_code(Extension::Requested));
-            changes.extension_days = Some(Some(days as i32));
-            public = false;
-            note = format!("申请延期 {days} 日。");
-            note_en = format!("Asked for an extension of {days} days.");
-            reason = Some(why);
-        }
-        (Action::ApproveExtension, _) => {
-            let days = row.extension_days.unwrap_or(0).max(0) as u32;
-            handle_deadline = deadlines.extended(row.handle_deadline.unwrap_or(at), days);
-            changes.extension = Some(extension_code(Extension::Granted));
-            changes.handle_deadline = Some(Some(handle_deadline));
-            changes.due_at = Some(Some(handle_deadline));
-            note = format!("经批准延期 {days} 日办理。");
-            note_en = format!("An extension of {days} days was approved.");
-        }
-        (Action::RefuseExtension, Input::Reason(why)) => {
-            changes.extension = Some(extension_code(Extension::Refused));
-            public = false;
-            note = "延期申请未获批准。".into();
-            note_en = "The extension was refused.".into();
-            reason = Some(why);
-        }
-        (Action::Resolve, Input::Resolve(outcome, result)) => {
-            new_unit = result;
-            changes.outcome = Some(Some(outcome.code()));
-            // The conclusion in force, and whether it met the handling deadline (with extension).
-            changes.concluded_day = Some(Some(stats::period::day_of(at)));
-            changes.on_time = Some(Some(row.handle_deadline.is_some_and(|d| at <= d)));
-            detail = Some(outcome.code());
-            changes.result = Some(Some(&new_unit));
-            changes.due_at = Some(None);
-            // The citizen's rating window opens with the answer.
-            rating_until = deadlines.rating_until(now);
-            changes.rating_until = Some(Some(rating_until));
-            note = format!("已办结：{new_unit}");
-            note_en = format!("Handled: {new_unit}");
-        }
-        (Action::Merge, Input::Into(into)) => {
-            // A code that does not exist and a case out of the actor's reach get the same answer,
-            // decided after the same single look-up: no oracle for which codes exist. Only then
-            // may the other case's state or holder be spoken of.
-            let unknown = || {
-                let mut e = FieldErrors::default();
-                e.add("into", Problem::UnknownCase);
-                AppError::Invalid(e)
-            };
-            let other = match load(conn, &into) {
-                Ok(other) if reach(dir, &ctx.staff, &other) != Reach::Outside => other,
-                Ok(_) | Err(AppError::NotFound) => return Err(unknown()),
-                Err(other) => return Err(other),
-            };
-            if other.id == row.id || other.state == State::Merged {
-                return Err(AppError::Conflict("cannot merge into this case"));
-            }
-            // The case is handled where the other one is: that unit must be allowed to hold it.
-            let lead = other.assigned_unit.as_deref().or(other.dispatch_unit.as_deref());
-            if lead
-                .and_then(|u| dir.unit(u))
-                .is_some_and(|u| !subject.may_hold(dir, u))
-            {
-                return Err(AppError::Conflict(
-                    "a report may not be handled by the unit it is about, or one below it",
-                ));
-            }
-            new_unit = other.tracking_code;
-            changes.merged_into = Some(Some(&new_unit));
-            changes.due_at = Some(None);
-            note = format!("与 {new_unit} 合并办理。");
-            note_en = format!("Merged with {new_unit}; handled there.");
-        }
-        (Action::Supervise, Input::Supervise(deadline, remark)) => {
-            changes.supervised = Some(true);
-            changes.due_at = Some(Some(deadline));
-            public = false;
-            let day = day_label(deadline);
-            note = format!("督办：限 {day} 前办理。");
-            note_en = format!("Supervision: to be done by {day}.");
-            reason = remark;
-        }
-        (Action::RevealIdentity, Input::Reason(why)) => {
-            reveal = true;
-            public = false;
-            note = "查看举报人身份。".into();
-            note_en = "The reporter's identity was revealed.".into();
-            reason = Some(why);
-        }
+    let updated = match (action, &input) {
+        (Action::Merge, Input::Into(into, why)) => matter::link(ctx, conn, &row, into, why)?,
+        (Action::Unlink, Input::Reason(why)) => matter::unlink(ctx, conn, &row, why)?,
         _ => {
-            return Err(AppError::Internal(anyhow::anyhow!(
-                "action and input do not match"
-            )))
+            let updated = apply(ctx, conn, &row, action, &input, next, false)?;
+            // The matter is handled once: its linked cases take the same step.
+            matter::follow(ctx, conn, &row, action, &input)?;
+            updated
         }
-    }
-    if let Some(holder) = &holder {
-        // A case that changes hands gets a fresh clock at the receiver: decide acceptance within
-        // the kind's limit from now; the handling clock starts again on acceptance.
-        let accept_by = deadlines.accept_by(now);
-        changes.holder = Some(holder);
-        changes.accept_deadline = Some(Some(accept_by));
-        changes.due_at = Some(Some(accept_by));
-        changes.handle_deadline = Some(None);
-        changes.extension = Some(extension_code(Extension::None));
-        changes.extension_days = Some(None);
-        let day = day_label(accept_by);
-        note = format!("{note}受理期限：{day}。");
-        note_en = format!("{note_en} To be accepted or not by {day}.");
-    }
-    submissions::update_case(conn, row.id, &changes)?;
-    let before = row.assigned_unit.as_deref().or(row.dispatch_unit.as_deref());
-    let after = holder.as_ref().map_or(before, |h| h.unit());
-    submissions::record_event(
-        conn,
-        &row.tracking_code,
-        &NewEventRow {
-            submission_id: row.id,
-            received_day: row.received_day,
-            at,
-            action: action_event(action),
-            state: next.code(),
-            note: Some(&note),
-            note_en: Some(&note_en),
-            public,
-            actor: Some(&ctx.staff.username),
-            reason: reason.as_deref(),
-            unit: after,
-            from_unit: holder.is_some().then_some(before).flatten(),
-            deadline: changes.due_at.flatten(),
-            detail,
-        },
-    )?;
-    let updated = load(conn, code)?;
-    queue_mail(ctx, conn, action, &updated, reason.as_deref(), at)?;
-    build_view(ctx, conn, updated, reveal)
+    };
+    build_view(ctx, conn, updated, action == Action::RevealIdentity)
 }

@@ -6,6 +6,8 @@
 //! is to a case ([`reach`]), and the helpers the parts share.
 
 mod actions;
+mod apply;
+mod matter;
 mod notices;
 mod publish;
 mod queue;
@@ -14,7 +16,7 @@ mod view;
 pub use actions::{act, ActionRequest};
 pub use publish::{publish, PublishRequest};
 pub use queue::{queue, QueueItem, QueuePage, QueueParams, CURSOR_PATTERN, QUEUE_PAGE};
-pub use view::{view, CaseView, EventView};
+pub use view::{view, CaseRef, CaseView, EventView, MatterView, SameReporter};
 
 use std::sync::Arc;
 
@@ -97,6 +99,7 @@ pub(super) fn facts(row: &SubmissionRow) -> Result<CaseFacts, AppError> {
         state,
         kind,
         extension: extension_of(&row.extension),
+        linked: row.lead_id.is_some(),
     })
 }
 

@@ -11,7 +11,8 @@ use crate::storage::DbConn;
 
 /// Queues the mail an action causes, in the action's transaction: the citizen hears of
 /// acceptance, rejection, an extension and the answer; a unit hears of a case that is now
-/// theirs and of supervision.
+/// theirs and of supervision — once per matter: not for a `follower`, a case repeating its lead's
+/// step (its citizen still hears, with their own tracking code and rating link).
 pub(super) fn queue_mail(
     ctx: &Ctx,
     conn: &mut DbConn,
@@ -19,6 +20,7 @@ pub(super) fn queue_mail(
     row: &SubmissionRow,
     reason: Option<&str>,
     at: NaiveDateTime,
+    follower: bool,
 ) -> Result<(), AppError> {
     let catalog = &ctx.state.catalog;
     let holder = row.assigned_unit.as_deref().or(row.dispatch_unit.as_deref());
@@ -75,6 +77,7 @@ pub(super) fn queue_mail(
                 ..base
             },
         )?,
+        _ if follower => {}
         Action::Transfer | Action::Escalate | Action::Dispatch | Action::Decline => {
             if let Some(unit) = holder {
                 let data = MailData {
@@ -94,7 +97,11 @@ pub(super) fn queue_mail(
                 notify::unit(conn, catalog, unit, MailKind::SupervisionNotice, &data, at)?;
             }
         }
-        Action::RequestExtension | Action::RefuseExtension | Action::Merge | Action::RevealIdentity => {}
+        Action::RequestExtension
+        | Action::RefuseExtension
+        | Action::Merge
+        | Action::Unlink
+        | Action::RevealIdentity => {}
     }
     Ok(())
 }
@@ -112,6 +119,7 @@ pub(super) fn action_event(action: Action) -> &'static str {
         Action::RefuseExtension => "extension_refused",
         Action::Resolve => "resolved",
         Action::Merge => "merged",
+        Action::Unlink => "unlinked",
         Action::Dispatch => "dispatched",
         Action::Supervise => "supervised",
         Action::RevealIdentity => "identity_revealed",

@@ -6,13 +6,17 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 
+use super::reach;
 use super::utc;
+use crate::domain::case::Reach;
 use crate::domain::kind::{Role, State};
 use crate::domain::text::normalize_optional;
 use crate::error::AppError;
 use crate::routing::Directory;
 use crate::services::accounts::Staff;
 use crate::services::context::Context;
+use crate::services::similarity::{self, Suggestion};
+use crate::storage::matters;
 use crate::storage::submissions::{self};
 
 /// Queue filters as query parameters: `state`, `kind`, `category`, `channel`, `overdue=true`,
@@ -67,6 +71,12 @@ pub struct QueueItem {
     pub overdue: bool,
     pub supervised: bool,
     pub created_at: DateTime<Utc>,
+    /// The lead case this one is handled with (一件多诉), if it is linked.
+    pub lead: Option<String>,
+    /// How many cases are linked to this one (it leads a matter of that many more voices).
+    pub linked: i64,
+    /// In a dispatcher's queue: the cases that may be the same matter, best first (at most 5).
+    pub suggestions: Vec<Suggestion>,
 }
 
 /// A page of a queue, nearest deadline first, with the counts per state.
@@ -130,6 +140,8 @@ pub async fn queue(state: &Context, staff: Staff, params: QueueParams) -> Result
     let cache_key = format!("{}:{}", staff.role, staff.unit);
     let cached = state.queue_counts.get(&cache_key);
     let now = state.clock.now();
+    let window = state.settings.similarity.window_days;
+    let ctx = state.clone();
     let page = state
         .db
         .read(move |conn| -> Result<_, AppError> {
@@ -162,9 +174,23 @@ pub async fn queue(state: &Context, staff: Staff, params: QueueParams) -> Result
                 Some(c) => c,
                 None => submissions::queue_counts(conn, &q.scope)?.into_iter().collect(),
             };
-            let cases = rows
-                .into_iter()
-                .map(|r| QueueItem {
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let linked: BTreeMap<i64, i64> = matters::follower_counts(conn, &ids)?.into_iter().collect();
+            let dir = &ctx.router.directory;
+            let mut cases = Vec::with_capacity(rows.len());
+            for r in rows {
+                // A dispatcher decides where a case goes: the same matter may be waiting already.
+                let suggestions = if dispatch && r.lead_id.is_none() {
+                    similarity::suggestions(conn, &r, now, window, |c| {
+                        reach(dir, &staff, c) != Reach::Outside
+                    })?
+                } else {
+                    Vec::new()
+                };
+                cases.push(QueueItem {
+                    lead: r.lead_id.and(r.merged_into),
+                    linked: linked.get(&r.id).copied().unwrap_or(0),
+                    suggestions,
                     days_left: r.due_at.map(|d| crate::domain::calendar::days_left(now, utc(d))),
                     overdue: r.due_at.is_some_and(|d| d < now.naive_utc()),
                     due_at: r.due_at.map(utc),
@@ -177,8 +203,8 @@ pub async fn queue(state: &Context, staff: Staff, params: QueueParams) -> Result
                     assigned_unit: r.assigned_unit,
                     supervised: r.supervised,
                     created_at: utc(r.created_at),
-                })
-                .collect();
+                });
+            }
             Ok(QueuePage {
                 cases,
                 next_cursor,

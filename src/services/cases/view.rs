@@ -9,10 +9,13 @@ use serde::Serialize;
 use super::{facts, load, reach, utc, Ctx};
 use crate::domain::case::{check, Action, Reach};
 use crate::domain::kind::{Kind, State};
+use crate::domain::stats::period::day_of;
 use crate::domain::Reporter;
 use crate::error::AppError;
 use crate::services::accounts::Staff;
 use crate::services::context::Context;
+use crate::services::similarity::{self, Suggestion};
+use crate::storage::matters;
 use crate::storage::submissions::{self, SubmissionRow};
 use crate::storage::DbConn;
 
@@ -72,6 +75,75 @@ pub struct CaseView {
     pub published_at: Option<DateTime<Utc>>,
     /// This user may publish (or edit the published) question and answer now.
     pub may_publish: bool,
+    /// The matter this case belongs to (一件多诉), if it is linked or others are linked to it.
+    pub matter: Option<MatterView>,
+    /// Cases that may be the same matter, best first (at most 5; only those this user reaches).
+    pub suggestions: Vec<Suggestion>,
+    /// The same reporter's other cases in the window (through the contact's blind index).
+    pub same_reporter: Option<SameReporter>,
+}
+
+/// A case beside another: its code, channel, state and when it came.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaseRef {
+    pub tracking_code: String,
+    pub channel: String,
+    pub state: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl CaseRef {
+    fn of(row: &SubmissionRow) -> CaseRef {
+        CaseRef {
+            tracking_code: row.tracking_code.clone(),
+            channel: row.channel.clone(),
+            state: row.state.code().to_owned(),
+            created_at: utc(row.created_at),
+        }
+    }
+}
+
+/// The matter a case is part of: its lead and every case linked to the lead (the voices).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MatterView {
+    /// The lead case; this case when it is the lead.
+    pub lead: String,
+    /// The cases linked to the lead, oldest first.
+    pub linked: Vec<CaseRef>,
+    /// How many people raised it: the lead and the cases linked to it.
+    pub voices: usize,
+}
+
+/// The same reporter's other cases in the window: how many, and the latest few.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SameReporter {
+    pub count: i64,
+    pub cases: Vec<CaseRef>,
+}
+
+/// How many of the same reporter's cases a case page lists, of how many it looks at (those out
+/// of the viewer's reach are counted, never named).
+const SAME_REPORTER_LISTED: usize = 5;
+const SAME_REPORTER_LOOKED_AT: i64 = 20;
+
+fn matter_of(conn: &mut DbConn, row: &SubmissionRow) -> Result<Option<MatterView>, AppError> {
+    let (lead_code, lead_id) = match row.lead_id {
+        Some(id) => match matters::find_by_id(conn, id)? {
+            Some(lead) => (lead.tracking_code, id),
+            None => return Ok(None),
+        },
+        None => (row.tracking_code.clone(), row.id),
+    };
+    let followers = matters::followers(conn, lead_id)?;
+    if followers.is_empty() {
+        return Ok(None);
+    }
+    let linked: Vec<CaseRef> = followers.iter().map(CaseRef::of).collect();
+    Ok(Some(MatterView {
+        lead: lead_code,
+        voices: linked.len() + 1,
+        linked,
+    }))
 }
 
 pub(super) fn build_view(
@@ -101,7 +173,37 @@ pub(super) fn build_view(
     let open = f.state.is_open();
     let may_publish = crate::domain::publication::may_publish_as(ctx.staff.role, r)
         && crate::domain::publication::may_publish(f.kind, f.state, row.publishable).is_ok();
+    let window = ctx.state.settings.similarity.window_days;
+    let matter = matter_of(conn, &row)?;
+    let suggestions = if row.lead_id.is_none() && f.state != State::Merged {
+        similarity::suggestions(conn, &row, ctx.state.clock.now(), window, |c| {
+            reach(dir, &ctx.staff, c) != Reach::Outside
+        })?
+    } else {
+        Vec::new()
+    };
+    // Reports only beside reports: another kind's case would show the reporter's identity.
+    let same_reporter = match &row.contact_index {
+        Some(index) => {
+            let since = day_of(now) - window as i32;
+            let (cases, count) =
+                matters::same_reporter(conn, index, is_report, since, row.id, SAME_REPORTER_LOOKED_AT)?;
+            (count > 0).then(|| SameReporter {
+                count,
+                cases: cases
+                    .into_iter()
+                    .filter(|c| reach(dir, &ctx.staff, c) != Reach::Outside)
+                    .take(SAME_REPORTER_LISTED)
+                    .map(|c| CaseRef::of(&c))
+                    .collect(),
+            })
+        }
+        None => None,
+    };
     Ok(CaseView {
+        matter,
+        suggestions,
+        same_reporter,
         may_publish,
         publishable: row.publishable,
         public_summary: row.public_summary,

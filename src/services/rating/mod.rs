@@ -6,6 +6,8 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
+mod matter;
+
 use super::context::Context;
 use crate::catalog::Catalog;
 use crate::domain::case::{decide, Actor, CaseFacts, Extension, Step};
@@ -93,6 +95,7 @@ fn verdict(row: &SubmissionRow, step: Step, actor: Actor) -> Result<State, AppEr
         state: row.state,
         kind: Kind::from_code(&row.kind).ok_or_else(|| AppError::Internal(anyhow::anyhow!("bad kind")))?,
         extension: Extension::None,
+        linked: row.lead_id.is_some(),
     };
     decide(step, actor, facts).map_err(|_| AppError::Conflict("the case's state does not allow this"))
 }
@@ -160,7 +163,8 @@ pub async fn rate(
             let next = verdict(&row, step, Actor::Citizen)?;
             ratings::insert(conn, row.id, claim.round, rating.code(), comment.as_deref(), at)?;
             if next == State::Reopened {
-                reopen(&s, conn, &row, comment.as_deref(), now)?;
+                reopen(&s, conn, &row, comment.as_deref(), now, false)?;
+                matter::reopen_all(&s, conn, &row, now)?;
                 Ok(Rated::Reopened)
             } else {
                 close(conn, &row, rating, next, at)?;
@@ -236,12 +240,16 @@ pub fn review_unit(dir: &Directory, row: &SubmissionRow) -> Option<Placed> {
     })
 }
 
+/// Sends an answered case for review one level up. `other_voice`: not this case's citizen but
+/// another of its matter was not satisfied — this citizen's own rating stays unrecorded, and
+/// the units were told with the case rated.
 fn reopen(
     state: &Context,
     conn: &mut DbConn,
     row: &SubmissionRow,
     comment: Option<&str>,
     now: DateTime<Utc>,
+    other_voice: bool,
 ) -> Result<(), AppError> {
     let at = now.naive_utc();
     let dir = &state.router.directory;
@@ -266,7 +274,11 @@ fn reopen(
             review_round: Some(row.review_round + 1),
             updated_at: Some(at),
             // Not concluded any more: the review will conclude it again.
-            rating: Some(Some(Rating::NotSatisfied.code())),
+            rating: if other_voice {
+                None
+            } else {
+                Some(Some(Rating::NotSatisfied.code()))
+            },
             concluded_day: Some(None),
             on_time: Some(None),
             ..Default::default()
@@ -283,26 +295,45 @@ fn reopen(
             action: "reopened",
             state: State::Reopened.code(),
             note: Some(&format!(
-                "群众评价：不满意。交{name}复查，受理期限：{}。",
+                "{}交{name}复查，受理期限：{}。",
+                if other_voice {
+                    "同一事项另有群众评价不满意，重新办理。"
+                } else {
+                    "群众评价：不满意。"
+                },
                 notify::day(deadline)
             )),
             note_en: Some(&format!(
-                "Rated by the citizen: not satisfied. Sent to {name_en} for review, to be accepted or not by {}.",
+                "{} Sent to {name_en} for review, to be accepted or not by {}.",
+                if other_voice {
+                    "Another person who raised the same matter was not satisfied; it is handled again."
+                } else {
+                    "Rated by the citizen: not satisfied."
+                },
                 notify::day(deadline)
             )),
             public: true,
-            reason: comment,
+            // The other citizen's comment is theirs: only the rated case carries it.
+            reason: if other_voice { None } else { comment },
             unit: Some(&unit),
             from_unit: row.assigned_unit.as_deref(),
             deadline: Some(deadline),
-            detail: Some(Rating::NotSatisfied.code()),
+            detail: if other_voice {
+                None
+            } else {
+                Some(Rating::NotSatisfied.code())
+            },
             ..Default::default()
         },
     )?;
     let catalog: &Catalog = &state.catalog;
     let data = MailData {
         deadline: notify::day(deadline),
-        comment: comment.unwrap_or_default().to_owned(),
+        comment: if other_voice {
+            String::new()
+        } else {
+            comment.unwrap_or_default().to_owned()
+        },
         ..notify::case_data(catalog, row, Some(&unit))
     };
     let email = notify::citizen_email(&state.vault, row);
@@ -316,8 +347,10 @@ fn reopen(
         &data,
         at,
     )?;
-    notify::unit(conn, catalog, &unit, MailKind::NewCase, &data, at)?;
-    notify::supervisors(conn, catalog, &unit, MailKind::ReviewNotice, &data, at)?;
+    if !other_voice {
+        notify::unit(conn, catalog, &unit, MailKind::NewCase, &data, at)?;
+        notify::supervisors(conn, catalog, &unit, MailKind::ReviewNotice, &data, at)?;
+    }
     Ok(())
 }
 
@@ -339,6 +372,7 @@ pub async fn close_unrated(db: &Db, as_of: DateTime<Utc>) -> Result<usize, AppEr
                 state: State::Resolved,
                 kind: Kind::Opinion,
                 extension: Extension::None,
+                linked: false,
             };
             let next = decide(Step::CloseUnrated, Actor::System, answered)
                 .map_err(|_| AppError::Internal(anyhow::anyhow!("the sweeper may not close answers")))?;

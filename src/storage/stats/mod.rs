@@ -55,7 +55,11 @@ pub(crate) fn case_condition(count: Count, sql: &mut Sql, now: NaiveDateTime) {
         Count::PendingDispatch => format!("s.state = '{}'", State::PendingDispatch.code()),
         Count::Accepted => "s.accepted_day IS NOT NULL".to_owned(),
         Count::Rejected => format!("s.state = '{}'", State::Rejected.code()),
-        Count::Merged => format!("s.state = '{}'", State::Merged.code()),
+        Count::Merged => format!("(s.state = '{}' OR s.lead_id IS NOT NULL)", State::Merged.code()),
+        Count::Matters => format!(
+            "NOT (s.state = '{}' OR s.lead_id IS NOT NULL)",
+            State::Merged.code()
+        ),
         Count::Concluded => "s.concluded_day IS NOT NULL".to_owned(),
         Count::OnTime => "(s.concluded_day IS NOT NULL AND s.on_time = TRUE)".to_owned(),
         Count::Solved => format!(

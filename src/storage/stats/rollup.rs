@@ -30,8 +30,8 @@ use crate::domain::stats::Count;
 use crate::storage::sql::{Sql, Value};
 use crate::storage::DbConn;
 
-pub use super::fold::{fold, unfolded, Folded, FOLD_BATCH};
 use super::fold::FOLD_LOCK;
+pub use super::fold::{fold, unfolded, Folded, FOLD_BATCH};
 
 /// What a column of `stats_daily` counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,6 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::case_matter::{matter_texts, rows, Listed, MatterTexts};
 use super::pages::{me, non_empty, respond, Me};
 use super::texts::{action_label, outcome_label, staff_texts, StaffTexts};
 use crate::catalog::Named;
@@ -65,6 +66,13 @@ struct CasePage {
     publish_summary: String,
     publish_answer: String,
     p: &'static PublishTexts,
+    m: &'static MatterTexts,
+    /// The same-matter part: the matter's cases, the suggestions, the same reporter's cases.
+    matter_rows: Vec<Listed>,
+    suggested_rows: Vec<Listed>,
+    same_reporter_rows: Vec<Listed>,
+    /// A suggestion may be linked to from here (the merge action is allowed now).
+    may_link: bool,
 }
 
 /// The publish form's words (kept here, beside the form).
@@ -124,6 +132,7 @@ fn case_page(
         Typed::Publish(p) => (None, Some(p)),
     };
     let catalog = &state.catalog;
+    let (matter_rows, suggested_rows, same_reporter_rows) = rows(&c, lang);
     let unit_name = |u: &Option<String>| {
         u.as_deref()
             .and_then(|u| catalog.unit(u))
@@ -151,6 +160,8 @@ fn case_page(
                         | Action::RequestExtension
                         | Action::RefuseExtension
                         | Action::RevealIdentity
+                        | Action::Merge
+                        | Action::Unlink
                 ),
                 unit: matches!(a, Action::Transfer | Action::Dispatch),
                 days: a == Action::RequestExtension,
@@ -246,6 +257,11 @@ fn case_page(
             Lang::Zh => &PUBLISH_ZH,
             Lang::En => &PUBLISH_EN,
         },
+        m: matter_texts(lang),
+        matter_rows,
+        suggested_rows,
+        same_reporter_rows,
+        may_link: c.allowed_actions.contains(&Action::Merge.code()),
         c,
     }
 }

@@ -7,6 +7,7 @@
 //! [`crate::web::session`], which the kiosk's assisted mode uses too.
 
 pub mod case;
+mod case_matter;
 pub mod events;
 pub mod ledger;
 pub mod login;

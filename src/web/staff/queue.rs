@@ -31,6 +31,8 @@ struct Row {
     overdue: bool,
     soon: bool,
     supervised: bool,
+    /// The same-matter line: "handled with X", "N more voices", "possibly the same matter as …".
+    matter: String,
 }
 
 #[derive(Template)]
@@ -54,7 +56,7 @@ struct QueuePage {
     next_href: Option<String>,
 }
 
-fn channel_label(c: Channel, lang: Lang) -> &'static str {
+pub(super) fn channel_label(c: Channel, lang: Lang) -> &'static str {
     match c {
         Channel::Web => lang.pick("网站", "Web"),
         Channel::Kiosk => lang.pick("开放日自助终端", "Open-day kiosk"),
@@ -62,6 +64,42 @@ fn channel_label(c: Channel, lang: Lang) -> &'static str {
         Channel::Open311 => "Open311",
         Channel::Staff => lang.pick("工作人员代录", "Staff-assisted"),
     }
+}
+
+/// The queue's line on a case's matter (一件多诉), empty when there is nothing to say.
+fn matter_line(c: &crate::services::cases::QueueItem, lang: Lang) -> String {
+    let mut parts = Vec::new();
+    if let Some(lead) = &c.lead {
+        parts.push(format!("{}{lead}", lang.pick("随主办件办理：", "Handled with ")));
+    }
+    if c.linked > 0 {
+        parts.push(match lang {
+            Lang::Zh => format!("同一事项另有 {} 件来件", c.linked),
+            Lang::En => format!("{} more case(s) of this matter", c.linked),
+        });
+    }
+    if !c.suggestions.is_empty() {
+        let list: Vec<String> = c
+            .suggestions
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} ({:.0}%, {}, {}, {})",
+                    s.tracking_code,
+                    s.similarity * 100.0,
+                    Channel::from_code(&s.channel).map_or("", |ch| channel_label(ch, lang)),
+                    beijing_time(s.created_at.naive_utc()),
+                    state_label(s.state.code(), lang)
+                )
+            })
+            .collect();
+        parts.push(format!(
+            "{}{}",
+            lang.pick("可能与以下来件是同一事项：", "Possibly the same matter as: "),
+            list.join(lang.pick("；", "; "))
+        ));
+    }
+    parts.join(" · ")
 }
 
 /// The next page's query string: the same filters, the new cursor.
@@ -142,6 +180,7 @@ async fn queue_page(
             overdue: c.overdue,
             soon: c.days_left.is_some_and(|d| d <= 3),
             supervised: c.supervised,
+            matter: matter_line(c, lang),
         })
         .collect();
     let path = if supervision {

@@ -1,0 +1,178 @@
+//! The similarity index (issue #16): each case's MinHash signature (`case_fingerprints`) and its
+//! LSH band keys mixed with its area (`case_bands`), written by the indexing job after intake,
+//! and the candidate look-up over them. What the values mean is [`crate::domain::similarity`]
+//! and [`crate::domain::matter`]; this module only stores and finds them.
+
+use chrono::NaiveDateTime;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::{QueryResult, QueryableByName};
+
+use super::sql::{Sql, Value};
+use super::DbConn;
+
+/// How far below the newest indexed case the job looks again for cases it has not indexed: on
+/// PostgreSQL a case may commit after a later one (ids are taken before commit), and the job
+/// must not step over it.
+pub const LOOKBACK: i64 = 5_000;
+
+/// A case whose text waits to be indexed (or indexed again by a newer algorithm).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Pending {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub title: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub body: String,
+    #[diesel(sql_type = Text)]
+    pub region: String,
+    #[diesel(sql_type = Integer)]
+    pub received_day: i32,
+    /// The version it was indexed with before, if any.
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub version: Option<i32>,
+}
+
+#[derive(QueryableByName)]
+struct Number {
+    #[diesel(sql_type = Nullable<BigInt>)]
+    n: Option<i64>,
+}
+
+fn number(conn: &mut DbConn, sql: &Sql) -> QueryResult<Option<i64>> {
+    Ok(sql.load::<Number>(conn)?.first().and_then(|r| r.n))
+}
+
+/// The next cases to index for `version`, oldest first, at most `limit`: those above the newest
+/// case indexed with it (less [`LOOKBACK`]) that have no fingerprint of it.
+pub fn pending(conn: &mut DbConn, version: i32, limit: i64) -> QueryResult<Vec<Pending>> {
+    let mut newest = Sql::new("SELECT MAX(submission_id) AS n FROM case_fingerprints WHERE version = ");
+    newest.bind(Value::Int(version));
+    let from = number(conn, &newest)?.map_or(0, |n| (n - LOOKBACK).max(0));
+    let mut sql = Sql::new(
+        "SELECT s.id, s.title, s.body, s.region, s.received_day, f.version FROM submissions s \
+         LEFT JOIN case_fingerprints f ON f.submission_id = s.id WHERE s.id > ",
+    );
+    sql.bind(Value::BigInt(from))
+        .push(" AND (f.version IS NULL OR f.version <> ")
+        .bind(Value::Int(version))
+        .push(") ORDER BY s.id LIMIT ")
+        .bind(Value::BigInt(limit));
+    sql.load(conn)
+}
+
+/// How many cases there are, and how many are indexed with `version`.
+pub fn progress(conn: &mut DbConn, version: i32) -> QueryResult<(i64, i64)> {
+    let total = number(conn, &Sql::new("SELECT COUNT(*) AS n FROM submissions"))?.unwrap_or(0);
+    let mut done = Sql::new("SELECT COUNT(*) AS n FROM case_fingerprints WHERE version = ");
+    done.bind(Value::Int(version));
+    Ok((total, number(conn, &done)?.unwrap_or(0)))
+}
+
+/// A case's fingerprint as the job computed it.
+#[derive(Debug, Clone)]
+pub struct Fingerprint {
+    pub id: i64,
+    pub received_day: i32,
+    /// The signature's bytes; empty for a text with nothing to compare (it gets no keys).
+    pub signature: Vec<u8>,
+    /// The band keys, mixed with the case's area.
+    pub keys: Vec<i64>,
+}
+
+/// Stores fingerprints computed with `version`; the number stored. A case another instance
+/// indexed with this version meanwhile is left as it is, so two jobs never double its keys.
+pub fn store(
+    conn: &mut DbConn,
+    version: i32,
+    at: NaiveDateTime,
+    prints: &[Fingerprint],
+) -> QueryResult<usize> {
+    let mut stored = 0;
+    for p in prints {
+        let mut upsert = Sql::new(
+            "INSERT INTO case_fingerprints (submission_id, version, signature, indexed_at) VALUES (",
+        );
+        upsert
+            .bind(Value::BigInt(p.id))
+            .push(", ")
+            .bind(Value::Int(version))
+            .push(", ")
+            .bind(Value::Bytes(p.signature.clone()))
+            .push(", ")
+            .bind(Value::Time(at))
+            .push(
+                ") ON CONFLICT (submission_id) DO UPDATE SET version = excluded.version, \
+                 signature = excluded.signature, indexed_at = excluded.indexed_at \
+                 WHERE case_fingerprints.version <> excluded.version",
+            );
+        if upsert.execute(conn)? == 0 {
+            continue;
+        }
+        stored += 1;
+        // Keys of an older version go; the new ones come in one statement.
+        let mut old = Sql::new("DELETE FROM case_bands WHERE submission_id = ");
+        old.bind(Value::BigInt(p.id));
+        old.execute(conn)?;
+        if p.keys.is_empty() {
+            continue;
+        }
+        let mut insert = Sql::new("INSERT INTO case_bands (key, day, submission_id) VALUES ");
+        for (i, key) in p.keys.iter().enumerate() {
+            insert.push(if i == 0 { "(" } else { ", (" });
+            insert
+                .bind(Value::BigInt(*key))
+                .push(", ")
+                .bind(Value::Int(p.received_day))
+                .push(", ")
+                .bind(Value::BigInt(p.id))
+                .push(")");
+        }
+        insert.execute(conn)?;
+    }
+    Ok(stored)
+}
+
+/// A case sharing band keys with the one looked up, and how many.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Candidate {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub hits: i64,
+}
+
+/// The cases received on or after `since_day` sharing any of `keys`, other than `exclude`,
+/// those sharing most first, at most `limit`.
+pub fn candidates(
+    conn: &mut DbConn,
+    keys: &[i64],
+    since_day: i32,
+    exclude: i64,
+    limit: i64,
+) -> QueryResult<Vec<Candidate>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("SELECT submission_id AS id, COUNT(*) AS hits FROM case_bands WHERE key IN (");
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(Value::BigInt(*key));
+    }
+    sql.push(") AND day >= ")
+        .bind(Value::Int(since_day))
+        .push(" AND submission_id <> ")
+        .bind(Value::BigInt(exclude))
+        .push(" GROUP BY submission_id ORDER BY hits DESC, id DESC LIMIT ")
+        .bind(Value::BigInt(limit));
+    sql.load(conn)
+}
+
+/// Removes the keys of cases received before `day`: look-ups never read them.
+pub fn prune(conn: &mut DbConn, before_day: i32) -> QueryResult<usize> {
+    let mut sql = Sql::new("DELETE FROM case_bands WHERE day < ");
+    sql.bind(Value::Int(before_day));
+    sql.execute(conn)
+}
