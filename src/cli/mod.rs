@@ -17,6 +17,7 @@ use crate::telemetry;
 mod audit;
 mod check_config;
 mod common;
+mod contacts;
 mod event;
 mod kiosk;
 mod ledger;
@@ -72,6 +73,9 @@ enum Command {
     /// The outbox.
     #[command(subcommand)]
     Mail(mail::MailCommand),
+    /// The contacts' blind index behind "same reporter".
+    #[command(subcommand)]
+    Contacts(contacts::ContactsCommand),
     /// The similarity index behind "possibly the same matter" (一件多诉).
     #[command(subcommand)]
     Similarity(similarity::SimilarityCommand),
@@ -129,6 +133,7 @@ impl Command {
             Command::Ledger(cmd) => ledger::run(&settings, cmd).await,
             Command::Open311(cmd) => open311::run(&settings, cmd).await,
             Command::Similarity(cmd) => similarity::run(&settings, cmd).await,
+            Command::Contacts(cmd) => contacts::run(&settings, cmd).await,
         }
     }
 }

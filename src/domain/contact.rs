@@ -26,10 +26,10 @@
 //! stored as digits) the new index form is the same, so existing indexes and today's quota rows
 //! keep matching. The one difference: the old check let a domain through IDNA mapping, so a
 //! stored address could hold full-width letters or a soft hyphen in its domain; its old index
-//! differs from the new form. Nothing reads `submissions.contact_index` yet (it is written for a
-//! future "my cases" look-up), so no re-index was run; whoever adds that look-up must first
-//! re-index from the sealed identities (open each with its tracking code, hash
-//! [`contact_index_form`]). Quota rows only live for their day.
+//! differs from the new form. The same-reporter look-up (issue #16) reads `submissions.contact_index`,
+//! so `minsheng contacts reindex` re-indexes the stored ones from the sealed identities (each
+//! opened with its tracking code, its contact hashed with [`contact_index_form`]); run it once
+//! after upgrading a database that has such addresses. Quota rows only live for their day.
 //!
 //! E-mail validation refuses, each with its own message: a domain without a dot or `localhost`,
 //! an IP literal (`user@[1.2.3.4]`, `user@1.2.3.4`), and invisible characters.

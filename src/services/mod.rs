@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod board;
 pub mod cases;
+pub mod contacts;
 pub mod first_admin;
 pub mod intake;
 pub mod ledger;

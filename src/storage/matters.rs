@@ -78,3 +78,36 @@ pub fn same_reporter(
         .load(conn)?;
     Ok((listed, total))
 }
+
+/// A case's sealed identity, for re-indexing its contact.
+#[derive(Debug, Clone, Queryable)]
+pub struct Sealed {
+    pub id: i64,
+    pub tracking_code: String,
+    pub reporter_sealed: Option<Vec<u8>>,
+    pub contact_index: Option<String>,
+}
+
+/// The cases after `after` (by id) that hold a sealed identity, at most `limit`, oldest first.
+pub fn sealed_identities(conn: &mut DbConn, after: i64, limit: i64) -> QueryResult<Vec<Sealed>> {
+    submissions::table
+        .filter(submissions::id.gt(after))
+        .filter(submissions::reporter_sealed.is_not_null())
+        .order(submissions::id.asc())
+        .limit(limit)
+        .select((
+            submissions::id,
+            submissions::tracking_code,
+            submissions::reporter_sealed,
+            submissions::contact_index,
+        ))
+        .load(conn)
+}
+
+/// Sets a case's contact index (no figure depends on it).
+pub fn set_contact_index(conn: &mut DbConn, id: i64, index: Option<&str>) -> QueryResult<()> {
+    diesel::update(submissions::table.find(id))
+        .set(submissions::contact_index.eq(index))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -467,7 +467,35 @@ async fn the_same_reporter_is_recognised_without_showing_the_contact(backend: Ba
     assert!(other["same_reporter"].is_null(), "{other}");
 }
 
+/// `contacts reindex` brings stored indexes to today's form, so the same-reporter look-up finds
+/// a reporter whose old case was indexed differently; a second run changes nothing.
+async fn contacts_are_reindexed_from_the_sealed_identities(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let handler = app
+        .staff_token("feicheng.r", "370983-police", Role::Handler)
+        .await;
+    let (old, _) = app.submit(&valid_json(1)).await;
+    let (new, _) = app.submit(&valid_json(1)).await;
+    // The old case's index as an earlier form of it would have been.
+    app.with_db(|c| {
+        let id = submissions::find_by_code(c, &old).unwrap().unwrap().id;
+        minsheng::storage::matters::set_contact_index(c, id, Some("an-index-of-another-form")).unwrap();
+    });
+    assert!(case(&app, &handler, &new).await["same_reporter"].is_null());
+    let vault = &app.state.vault;
+    let done = minsheng::services::contacts::reindex(&app.state.db, vault)
+        .await
+        .unwrap();
+    assert_eq!((done.looked_at, done.changed), (2, 1));
+    assert_eq!(case(&app, &handler, &new).await["same_reporter"]["count"], 1);
+    let again = minsheng::services::contacts::reindex(&app.state.db, vault)
+        .await
+        .unwrap();
+    assert_eq!(again.changed, 0);
+}
+
 on_both_backends!(
+    contacts_are_reindexed_from_the_sealed_identities,
     three_voices_are_one_matter_handled_once,
     reports_stay_apart_and_away_from_the_unit_they_are_about,
     the_same_reporter_is_recognised_without_showing_the_contact

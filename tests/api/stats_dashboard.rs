@@ -208,7 +208,11 @@ async fn the_dashboard_agrees_with_the_api_and_every_count_opens_its_cases(backe
         links.push((code.to_owned(), key.map(str::to_owned), shown, href));
         cells += 1;
     }
-    assert_eq!(cells, 3 * 18, "every count, for two groups and the total");
+    assert_eq!(
+        cells,
+        3 * minsheng::domain::stats::Count::ALL.len(),
+        "every count, for two groups and the total"
+    );
     for cell in select(&doc, "td[data-rate]") {
         let code = cell.value().attr("data-rate").unwrap();
         let rate = &figures(cell.value().attr("data-group"))["rates"][code];
