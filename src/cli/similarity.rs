@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::common::with_db;
 use crate::config::Settings;
 use crate::error::AppError;
-use crate::services::similarity::{index_once, version};
+use crate::services::similarity::{index_once, version, REBUILD_BATCH};
 use crate::storage::similarity::progress;
 
 #[derive(Subcommand)]
@@ -33,7 +33,7 @@ pub(super) async fn run(settings: &Settings, cmd: SimilarityCommand) -> anyhow::
     bar.set_position(done.max(0) as u64);
     let mut indexed = 0;
     loop {
-        let n = index_once(&db, chrono::Utc::now()).await?;
+        let n = index_once(&db, chrono::Utc::now(), REBUILD_BATCH).await?;
         if n == 0 {
             break;
         }

@@ -16,7 +16,7 @@ use siphasher::sip::SipHasher24;
 
 use super::case::Action;
 use super::kind::Kind;
-use super::similarity::BandKey;
+use super::similarity::{BandKey, ALGORITHM_VERSION};
 
 /// The area of a region whose candidates are looked up together: its city's code prefix (4
 /// digits), or its province's (2) for a province-level region.
@@ -32,11 +32,13 @@ pub fn area(region: &str) -> &str {
     }
 }
 
-/// A band key mixed with an area: what the band table stores and a look-up asks for. SipHash-2-4
-/// with fixed keys (as the similarity module's hashes), so the value never depends on the
-/// process or the platform.
+/// A band key mixed with an area and the algorithm's version: what the band table stores and a
+/// look-up asks for. A new [`ALGORITHM_VERSION`]'s keys differ from the old ones, so stored keys
+/// of an old version match nothing and need no deleting. SipHash-2-4 with fixed keys (as the
+/// similarity module's hashes), so the value never depends on the process or the platform.
 pub fn area_key(band: BandKey, area: &str) -> i64 {
     let mut h = SipHasher24::new_with_keys(0x6d61_7474_6572_0001, 0x6172_6561_0000_0001);
+    h.write(&ALGORITHM_VERSION.to_le_bytes());
     h.write(&band.band.to_le_bytes());
     h.write(&band.key.to_le_bytes());
     h.write(area.as_bytes());

@@ -5,22 +5,23 @@
 use chrono::{DateTime, Utc};
 
 use crate::error::AppError;
-use crate::services::similarity::{index_once, INDEX_BATCH};
+use crate::services::similarity::{index_once, SERVE_BATCH};
 use crate::storage::Db;
 
-/// Indexes what waits, a batch per write so submissions go in between; how many cases.
+/// Indexes what waits, [`SERVE_BATCH`] cases per write so submissions go in between; how many
+/// cases. At most [`MAX_ROUNDS`] writes a call: under a load heavier than that (500 cases an
+/// interval, 250 a second by default), intake keeps the writer and the index catches up after.
 pub async fn index(db: &Db, now: DateTime<Utc>) -> Result<usize, AppError> {
     let mut done = 0;
-    // Bounded, so a load that arrives faster than this indexes cannot keep one call going.
     for _ in 0..MAX_ROUNDS {
-        let n = index_once(db, now).await?;
+        let n = index_once(db, now, SERVE_BATCH).await?;
         done += n;
-        if (n as i64) < INDEX_BATCH {
+        if (n as i64) < SERVE_BATCH {
             break;
         }
     }
     Ok(done)
 }
 
-/// The most batches one call indexes; what is left waits for the next round.
+/// The most writes one call makes; what is left waits for the next round.
 const MAX_ROUNDS: usize = 20;

@@ -30,8 +30,12 @@ pub const SUGGESTIONS: usize = 5;
 /// The most candidates (cases sharing keys) confirmed per look-up, those sharing most first.
 const CANDIDATES: i64 = 50;
 
-/// Cases indexed per write.
-pub const INDEX_BATCH: i64 = 500;
+/// Cases indexed per write by `similarity rebuild`, which has the database to itself.
+pub const REBUILD_BATCH: i64 = 500;
+
+/// Cases indexed per write by the job in `serve`: 25 cases' 1,600 band keys hold SQLite's one
+/// writer for a few milliseconds, so submissions queued behind it barely wait (issue #14).
+pub const SERVE_BATCH: i64 = 25;
 
 /// The text a case is compared by: its title and its body.
 fn text_of(title: Option<&str>, body: &str) -> String {
@@ -57,10 +61,10 @@ pub fn version() -> i32 {
     i32::from(ALGORITHM_VERSION)
 }
 
-/// Indexes the next [`INDEX_BATCH`] cases waiting; how many it looked at (0: none wait).
-pub async fn index_once(db: &Db, now: DateTime<Utc>) -> Result<usize, AppError> {
+/// Indexes the next `batch` cases waiting, in one write; how many it looked at (0: none wait).
+pub async fn index_once(db: &Db, now: DateTime<Utc>, batch: i64) -> Result<usize, AppError> {
     let waiting = db
-        .read(|conn| -> Result<_, AppError> { Ok(index::pending(conn, version(), INDEX_BATCH)?) })
+        .read(move |conn| -> Result<_, AppError> { Ok(index::pending(conn, version(), batch)?) })
         .await?;
     if waiting.is_empty() {
         return Ok(0);

@@ -110,10 +110,7 @@ pub fn store(
             continue;
         }
         stored += 1;
-        // Keys of an older version go; the new ones come in one statement.
-        let mut old = Sql::new("DELETE FROM case_bands WHERE submission_id = ");
-        old.bind(Value::BigInt(p.id));
-        old.execute(conn)?;
+        // Keys of an older version stay: they match no look-up and age out with the window.
         if p.keys.is_empty() {
             continue;
         }
@@ -128,6 +125,8 @@ pub fn store(
                 .bind(Value::BigInt(p.id))
                 .push(")");
         }
+        // The same key twice in one case (two bands agreeing) is stored once.
+        insert.push(" ON CONFLICT DO NOTHING");
         insert.execute(conn)?;
     }
     Ok(stored)

@@ -113,8 +113,9 @@ pub fn test_settings(db: &TestDb) -> Settings {
     s.mail.transport = minsheng::config::MailTransportKind::Stub;
     s.mail.interval_secs = 0;
     s.sweeper.interval_secs = 0;
-    // Tests seal the audit log by hand, when they mean to.
+    // Tests seal the audit log and index texts by hand, when they mean to.
     s.audit.seal_interval_secs = 0;
+    s.similarity.index_interval_secs = 0;
     s
 }
 

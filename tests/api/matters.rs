@@ -494,7 +494,152 @@ async fn contacts_are_reindexed_from_the_sealed_identities(backend: Backend) {
     assert_eq!(again.changed, 0);
 }
 
+/// `similarity rebuild` indexes what is there, with the job's batches, and a second run finds
+/// nothing left; the serve job indexes new cases on its own.
+async fn the_index_is_rebuilt_from_the_command_line_and_kept_by_serve(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let handler = app
+        .staff_token("feicheng.i", "370983-police", Role::Handler)
+        .await;
+    let (web, _) = app
+        .submit(&{
+            let mut b = valid_json(1);
+            b["body"] = json!(WEB_TEXT);
+            b
+        })
+        .await;
+    let (api, _) = app
+        .submit(&{
+            let mut b = valid_json(2);
+            b["body"] = json!(API_TEXT);
+            b
+        })
+        .await;
+    assert!(suggested(&case(&app, &handler, &web).await).is_empty());
+    let rebuild = || {
+        let out = crate::helpers::minsheng_binary()
+            .env("MINSHENG__DATABASE__URL", &app.settings.database.url)
+            .env("MINSHENG__DATA_DIR", &app.settings.data_dir)
+            .env("MINSHENG__SECURITY__DATA_KEY", crate::helpers::TEST_KEY)
+            .args(["similarity", "rebuild"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let first = rebuild();
+    assert!(first.contains("indexed 2 case(s) now; 2 of 2"), "{first}");
+    assert_eq!(suggested(&case(&app, &handler, &web).await), vec![api.clone()]);
+    let second = rebuild();
+    assert!(second.contains("indexed 0 case(s) now; 2 of 2"), "{second}");
+
+    // In serve, the job indexes a new case within its interval.
+    let served = app.sibling(|s| s.similarity.index_interval_secs = 1).await;
+    let (kiosk_like, _) = app
+        .submit(&{
+            let mut b = valid_json(3);
+            b["body"] = json!(KIOSK_TEXT);
+            b
+        })
+        .await;
+    let mut found = false;
+    for _ in 0..50 {
+        if suggested(&case(&served, &handler, &web).await).contains(&kiosk_like) {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(found, "the serve job indexed the new case");
+}
+
+/// The dispatcher's queue shows, on each case waiting, the cases that may be the same matter;
+/// the dispatcher links them, and dispatching the lead takes the linked case along.
+async fn the_dispatcher_sees_and_links_the_same_matter(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let dispatcher = app
+        .staff_token("feicheng.office", "370983-office", Role::Dispatcher)
+        .await;
+    let unrouted = |n: usize, text: &str| {
+        let mut b = valid_json(n);
+        b["category"] = json!("other");
+        b["title"] = json!(text.chars().take(8).collect::<String>());
+        b["body"] = json!(text);
+        b.as_object_mut().unwrap().remove("target_unit");
+        b
+    };
+    let (first, _) = app.submit(&unrouted(1, WEB_TEXT)).await;
+    let (second, _) = app.submit(&unrouted(2, API_TEXT)).await;
+    let (unrelated, _) = app
+        .submit(&unrouted(
+            3,
+            "小区门口的违章停车太多，消防通道被堵，希望交警来管一管。",
+        ))
+        .await;
+    index(&app).await;
+    let queue: Value = app
+        .staff_get(&dispatcher, "/api/v1/staff/queue")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let item = |code: &str| {
+        queue["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["tracking_code"] == code)
+            .unwrap_or_else(|| panic!("{code} in {queue}"))
+            .clone()
+    };
+    assert_eq!(item(&first)["suggestions"][0]["tracking_code"], second.as_str());
+    assert_eq!(item(&second)["suggestions"][0]["tracking_code"], first.as_str());
+    assert_eq!(item(&unrelated)["suggestions"], json!([]));
+
+    let linked = app
+        .staff_act(
+            &dispatcher,
+            &second,
+            json!({"action": "merge", "into": first, "reason": "同一窗口的问题"}),
+        )
+        .await;
+    assert_eq!(linked.status(), 200, "{}", linked.text().await.unwrap());
+    let queue: Value = app
+        .staff_get(&dispatcher, "/api/v1/staff/queue")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let lead = queue["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["tracking_code"] == first.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(lead["linked"], 1, "{lead}");
+    let sent = app
+        .staff_act(
+            &dispatcher,
+            &first,
+            json!({"action": "dispatch", "unit": "370983-police"}),
+        )
+        .await;
+    assert_eq!(sent.status(), 200, "{}", sent.text().await.unwrap());
+    for code in [&first, &second] {
+        let r = row(&app, code);
+        assert_eq!(
+            (r.state.code(), r.assigned_unit.as_deref()),
+            ("assigned", Some("370983-police")),
+            "{code}"
+        );
+    }
+    assert_eq!(row(&app, &unrelated).state.code(), "pending_dispatch");
+}
+
 on_both_backends!(
+    the_dispatcher_sees_and_links_the_same_matter,
+    the_index_is_rebuilt_from_the_command_line_and_kept_by_serve,
     contacts_are_reindexed_from_the_sealed_identities,
     three_voices_are_one_matter_handled_once,
     reports_stay_apart_and_away_from_the_unit_they_are_about,
