@@ -596,14 +596,23 @@ async fn the_dispatcher_sees_and_links_the_same_matter(backend: Backend) {
     assert_eq!(item(&second)["suggestions"][0]["tracking_code"], first.as_str());
     assert_eq!(item(&unrelated)["suggestions"], json!([]));
 
-    let linked = app
-        .staff_act(
-            &dispatcher,
-            &second,
-            json!({"action": "merge", "into": first, "reason": "同一窗口的问题"}),
-        )
-        .await;
-    assert_eq!(linked.status(), 200, "{}", linked.text().await.unwrap());
+    // A third voice linked to the second; then the second (with it) to the first.
+    let (third, _) = app.submit(&unrouted(4, KIOSK_TEXT)).await;
+    for (code, into) in [(&third, &second), (&second, &first)] {
+        let linked = app
+            .staff_act(
+                &dispatcher,
+                code,
+                json!({"action": "merge", "into": into, "reason": "同一窗口的问题"}),
+            )
+            .await;
+        assert_eq!(linked.status(), 200, "{}", linked.text().await.unwrap());
+    }
+    assert_eq!(
+        row(&app, &third).lead_id,
+        Some(row(&app, &first).id),
+        "it follows the matter's lead"
+    );
     let queue: Value = app
         .staff_get(&dispatcher, "/api/v1/staff/queue")
         .await
@@ -617,7 +626,7 @@ async fn the_dispatcher_sees_and_links_the_same_matter(backend: Backend) {
         .find(|c| c["tracking_code"] == first.as_str())
         .unwrap()
         .clone();
-    assert_eq!(lead["linked"], 1, "{lead}");
+    assert_eq!(lead["linked"], 2, "{lead}");
     let sent = app
         .staff_act(
             &dispatcher,
@@ -626,7 +635,7 @@ async fn the_dispatcher_sees_and_links_the_same_matter(backend: Backend) {
         )
         .await;
     assert_eq!(sent.status(), 200, "{}", sent.text().await.unwrap());
-    for code in [&first, &second] {
+    for code in [&first, &second, &third] {
         let r = row(&app, code);
         assert_eq!(
             (r.state.code(), r.assigned_unit.as_deref()),

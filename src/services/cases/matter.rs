@@ -157,20 +157,12 @@ pub(super) fn link(
         },
     )?;
     lead_event(ctx, conn, &lead, "voice_linked", &row.tracking_code, why, at)?;
-    // Cases that followed this one now follow the matter's lead.
-    for f in matters::followers(conn, row.id)? {
-        submissions::update_case(
-            conn,
-            f.id,
-            &CaseChanges {
-                lead_id: Some(Some(lead.id)),
-                merged_into: Some(Some(&lead.tracking_code)),
-                updated_at: Some(at),
-                ..Default::default()
-            },
-        )?;
-    }
     catch_up(ctx, conn, &row.tracking_code, &lead)?;
+    // Cases that followed this one join the matter's lead with it: moved there past the guard
+    // (a report that may not go there stops the whole link) and brought level.
+    for f in matters::followers(conn, row.id)? {
+        link(ctx, conn, &f, &lead.tracking_code, why)?;
+    }
     load(conn, &row.tracking_code)
 }
 
