@@ -127,7 +127,14 @@ async fn a_large_backlog_is_folded_in_bounded_batches(backend: Backend) {
     });
     let mut calls = 0;
     loop {
-        let folded = app.with_db(|c| rollup::fold(c).unwrap());
+        // Through the service's own writer, as the job folds (a second SQLite connection could
+        // find its read snapshot stale when it turns to writing).
+        let folded = app
+            .state
+            .db
+            .write(|c| -> Result<_, minsheng::error::AppError> { Ok(rollup::fold(c)?) })
+            .await
+            .unwrap();
         calls += 1;
         let left = app.with_db(|c| rollup::unfolded(c).unwrap());
         match backend {

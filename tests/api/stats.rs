@@ -547,7 +547,15 @@ impl Sim {
         let href = format!("/rate/{}", token::sign(&self.app.state.vault, &claim));
         let page = self.browser.get(self.app.url(&href)).send().await.unwrap();
         assert_eq!(page.status(), 200, "{code}: the rating page");
-        let csrf = hidden_value(&page.text().await.unwrap(), "csrf_token").unwrap();
+        let html = page.text().await.unwrap();
+        let csrf = hidden_value(&html, "csrf_token").unwrap_or_else(|| {
+            let now = self.app.with_db(|c| {
+                minsheng::storage::submissions::find_by_code(c, code)
+                    .unwrap()
+                    .unwrap()
+            });
+            panic!("{code}: no rating form; the case now: {now:?}\n{html}")
+        });
         let resp = self
             .browser
             .post(self.app.url(&href))
