@@ -33,7 +33,7 @@ pub(super) async fn run(settings: &Settings, cmd: SimilarityCommand) -> anyhow::
     bar.set_position(done.max(0) as u64);
     let mut indexed = 0;
     loop {
-        let n = index_once(&db, chrono::Utc::now()).await?;
+        let n = index_once(&db, chrono::Utc::now(), settings.similarity.window_days).await?;
         if n == 0 {
             break;
         }

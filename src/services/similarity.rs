@@ -41,14 +41,22 @@ fn text_of(title: Option<&str>, body: &str) -> String {
     }
 }
 
-fn fingerprint(p: &Pending) -> index::Fingerprint {
+/// A case's fingerprint to store; band keys only if it was received on or after `first_day`
+/// (the window's first day): older cases are never looked up, but count as indexed.
+fn fingerprint(p: &Pending, first_day: i32) -> index::Fingerprint {
     let fp = Fingerprint::of(&text_of(p.title.as_deref(), &p.body));
     let a = area(&p.region);
+    let keys = if p.received_day >= first_day {
+        fp.band_keys().into_iter().map(|k| area_key(k, a)).collect()
+    } else {
+        Vec::new()
+    };
     index::Fingerprint {
         id: p.id,
         received_day: p.received_day,
         signature: fp.signature().map(|s| s.to_bytes().to_vec()).unwrap_or_default(),
-        keys: fp.band_keys().into_iter().map(|k| area_key(k, a)).collect(),
+        keys,
+        replaces: p.version.is_some(),
     }
 }
 
@@ -57,15 +65,17 @@ pub fn version() -> i32 {
     i32::from(ALGORITHM_VERSION)
 }
 
-/// Indexes the next [`INDEX_BATCH`] cases waiting; how many it looked at (0: none wait).
-pub async fn index_once(db: &Db, now: DateTime<Utc>) -> Result<usize, AppError> {
+/// Indexes the next [`INDEX_BATCH`] cases waiting; how many it looked at (0: none wait). Cases
+/// received more than `window_days` before `now` get their fingerprint but no band keys.
+pub async fn index_once(db: &Db, now: DateTime<Utc>, window_days: u32) -> Result<usize, AppError> {
     let waiting = db
         .read(|conn| -> Result<_, AppError> { Ok(index::pending(conn, version(), INDEX_BATCH)?) })
         .await?;
     if waiting.is_empty() {
         return Ok(0);
     }
-    let prints: Vec<index::Fingerprint> = waiting.iter().map(fingerprint).collect();
+    let first_day = day_of(now.naive_utc()) - window_days as i32;
+    let prints: Vec<index::Fingerprint> = waiting.iter().map(|p| fingerprint(p, first_day)).collect();
     let at = now.naive_utc();
     db.write(move |conn| -> Result<_, AppError> { Ok(index::store(conn, version(), at, &prints)?) })
         .await?;

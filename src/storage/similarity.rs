@@ -76,61 +76,91 @@ pub struct Fingerprint {
     pub received_day: i32,
     /// The signature's bytes; empty for a text with nothing to compare (it gets no keys).
     pub signature: Vec<u8>,
-    /// The band keys, mixed with the case's area.
+    /// The band keys, mixed with the case's area; none for a case received before the window
+    /// (look-ups never read them, and housekeeping would remove them).
     pub keys: Vec<i64>,
+    /// Whether the case was indexed before (with another version): its old keys go.
+    pub replaces: bool,
+}
+
+/// Fingerprint rows per upsert (4 values each).
+const FINGERPRINT_ROWS: usize = 1_000;
+/// Band rows per insert: 3 values each, within SQLite's 32,766 bound values.
+const BAND_ROWS: usize = 10_000;
+
+#[derive(QueryableByName)]
+struct Stored {
+    #[diesel(sql_type = BigInt)]
+    submission_id: i64,
 }
 
 /// Stores fingerprints computed with `version`; the number stored. A case another instance
 /// indexed with this version meanwhile is left as it is, so two jobs never double its keys.
+/// A few statements per batch: one multi-row upsert per [`FINGERPRINT_ROWS`] returning the
+/// cases it wrote, the old keys of re-indexed cases in one delete, and the new keys of the
+/// cases written as multi-row inserts of [`BAND_ROWS`].
 pub fn store(
     conn: &mut DbConn,
     version: i32,
     at: NaiveDateTime,
     prints: &[Fingerprint],
 ) -> QueryResult<usize> {
-    let mut stored = 0;
-    for p in prints {
-        let mut upsert = Sql::new(
-            "INSERT INTO case_fingerprints (submission_id, version, signature, indexed_at) VALUES (",
+    let mut written = std::collections::HashSet::new();
+    for chunk in prints.chunks(FINGERPRINT_ROWS) {
+        let mut upsert =
+            Sql::new("INSERT INTO case_fingerprints (submission_id, version, signature, indexed_at) VALUES ");
+        for (i, p) in chunk.iter().enumerate() {
+            upsert.push(if i == 0 { "(" } else { ", (" });
+            upsert
+                .bind(Value::BigInt(p.id))
+                .push(", ")
+                .bind(Value::Int(version))
+                .push(", ")
+                .bind(Value::Bytes(p.signature.clone()))
+                .push(", ")
+                .bind(Value::Time(at))
+                .push(")");
+        }
+        upsert.push(
+            " ON CONFLICT (submission_id) DO UPDATE SET version = excluded.version, \
+             signature = excluded.signature, indexed_at = excluded.indexed_at \
+             WHERE case_fingerprints.version <> excluded.version RETURNING submission_id",
         );
-        upsert
-            .bind(Value::BigInt(p.id))
-            .push(", ")
-            .bind(Value::Int(version))
-            .push(", ")
-            .bind(Value::Bytes(p.signature.clone()))
-            .push(", ")
-            .bind(Value::Time(at))
-            .push(
-                ") ON CONFLICT (submission_id) DO UPDATE SET version = excluded.version, \
-                 signature = excluded.signature, indexed_at = excluded.indexed_at \
-                 WHERE case_fingerprints.version <> excluded.version",
-            );
-        if upsert.execute(conn)? == 0 {
-            continue;
+        written.extend(upsert.load::<Stored>(conn)?.into_iter().map(|r| r.submission_id));
+    }
+    let stored: Vec<&Fingerprint> = prints.iter().filter(|p| written.contains(&p.id)).collect();
+    // Keys of an older version go.
+    let replaced: Vec<i64> = stored.iter().filter(|p| p.replaces).map(|p| p.id).collect();
+    for ids in replaced.chunks(FINGERPRINT_ROWS) {
+        let mut old = Sql::new("DELETE FROM case_bands WHERE submission_id IN (");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                old.push(", ");
+            }
+            old.bind(Value::BigInt(*id));
         }
-        stored += 1;
-        // Keys of an older version go; the new ones come in one statement.
-        let mut old = Sql::new("DELETE FROM case_bands WHERE submission_id = ");
-        old.bind(Value::BigInt(p.id));
+        old.push(")");
         old.execute(conn)?;
-        if p.keys.is_empty() {
-            continue;
-        }
+    }
+    let rows: Vec<(i64, i32, i64)> = stored
+        .iter()
+        .flat_map(|p| p.keys.iter().map(move |k| (*k, p.received_day, p.id)))
+        .collect();
+    for chunk in rows.chunks(BAND_ROWS) {
         let mut insert = Sql::new("INSERT INTO case_bands (key, day, submission_id) VALUES ");
-        for (i, key) in p.keys.iter().enumerate() {
+        for (i, (key, day, id)) in chunk.iter().enumerate() {
             insert.push(if i == 0 { "(" } else { ", (" });
             insert
                 .bind(Value::BigInt(*key))
                 .push(", ")
-                .bind(Value::Int(p.received_day))
+                .bind(Value::Int(*day))
                 .push(", ")
-                .bind(Value::BigInt(p.id))
+                .bind(Value::BigInt(*id))
                 .push(")");
         }
         insert.execute(conn)?;
     }
-    Ok(stored)
+    Ok(stored.len())
 }
 
 /// A case sharing band keys with the one looked up, and how many.
