@@ -173,27 +173,51 @@ pub struct Candidate {
 }
 
 /// The cases received on or after `since_day` sharing any of `keys`, other than `exclude`,
-/// those sharing most first, at most `limit`.
+/// those sharing most first, at most `limit`. Each key counts only the `per_key` cases nearest
+/// in time to `around_day` (the day of the case looked up): half received before it, half on
+/// it or after. A key that many cases share (a gram common to many texts of the area being
+/// the least of its permutation) is weak evidence, and reading all of them made a look-up's
+/// work grow with the area's cases; now it is at most `keys × per_key` index entries, read
+/// from the (key, day, submission_id) index alone, the keys' ranges in one statement.
 pub fn candidates(
     conn: &mut DbConn,
     keys: &[i64],
     since_day: i32,
+    around_day: i32,
     exclude: i64,
+    per_key: i64,
     limit: i64,
 ) -> QueryResult<Vec<Candidate>> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new("SELECT submission_id AS id, COUNT(*) AS hits FROM case_bands WHERE key IN (");
-    for (i, key) in keys.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
+    let half = (per_key / 2).max(1);
+    let around = around_day.max(since_day);
+    let mut sql = Sql::new("SELECT submission_id AS id, COUNT(*) AS hits FROM (");
+    let mut branch = 0;
+    for key in keys {
+        // Before the day (newest first), then from the day on (oldest first).
+        for (range, order) in [
+            (" AND day < ", " ORDER BY day DESC"),
+            (" AND day >= ", " ORDER BY day"),
+        ] {
+            if branch > 0 {
+                sql.push(" UNION ALL ");
+            }
+            sql.push("SELECT submission_id FROM (SELECT submission_id FROM case_bands WHERE key = ")
+                .bind(Value::BigInt(*key))
+                .push(" AND day >= ")
+                .bind(Value::Int(since_day))
+                .push(range)
+                .bind(Value::Int(around))
+                .push(order)
+                .push(" LIMIT ")
+                .bind(Value::BigInt(half))
+                .push(&format!(") AS b{branch}"));
+            branch += 1;
         }
-        sql.bind(Value::BigInt(*key));
     }
-    sql.push(") AND day >= ")
-        .bind(Value::Int(since_day))
-        .push(" AND submission_id <> ")
+    sql.push(") AS found WHERE submission_id <> ")
         .bind(Value::BigInt(exclude))
         .push(" GROUP BY submission_id ORDER BY hits DESC, id DESC LIMIT ")
         .bind(Value::BigInt(limit));
