@@ -13,8 +13,9 @@
 # medians and the ratios, and how many of a sample of the codes got a suggestion.
 #
 # Usage: scripts/bench-similarity.sh [sqlite|postgres]   (CASES=1000000 CONNECTIONS=2 ROUNDS=3
-#        DURATION=15s UNIT=370983-police; PostgreSQL at MINSHENG_BENCH_PG, default
-#        postgres://postgres@127.0.0.1:5432)
+#        DURATION=15s UNIT=370983-police; PROFILE=<file>: one more round with the index, not
+#        counted, under `perf record -g -a` (server, database, wrk), report written to <file>; PostgreSQL at
+#        MINSHENG_BENCH_PG, default postgres://postgres@127.0.0.1:5432)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -99,6 +100,14 @@ measure() { # label -> one RESULT line per round, in $work/<label>
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s scripts/bench/codes.lua -H "Authorization: Bearer $TOKEN" \
       http://127.0.0.1:18094 | grep '^RESULT' | tee -a "$work/$1"
   done
+  if [ -n "${PROFILE:-}" ] && [ "$1" = after ]; then
+    perf record -F 499 -g -a -o "$work/perf.data" -- sleep 10 >/dev/null 2>&1 &
+    local perf=$!
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d10s -s scripts/bench/codes.lua -H "Authorization: Bearer $TOKEN" http://127.0.0.1:18094 >/dev/null
+    wait "$perf" || true
+    perf report -i "$work/perf.data" --no-children --sort comm,symbol --stdio -g none 2>/dev/null | head -90 >"$PROFILE"
+    perf report -i "$work/perf.data" --children --sort comm,symbol --stdio -g none 2>/dev/null | head -90 >>"$PROFILE"
+  fi
   # How many of 200 codes get a suggestion, and how many in all.
   shuf -n 200 --random-source=<(yes) "$CODES" | while read -r code; do
     curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:18094/api/v1/staff/cases/$code" |
