@@ -105,8 +105,10 @@ measure() { # label -> one RESULT line per round, in $work/<label>
     local perf=$!
     wrk -t"$THREADS" -c"$CONNECTIONS" -d10s -s scripts/bench/codes.lua -H "Authorization: Bearer $TOKEN" http://127.0.0.1:18094 >/dev/null
     wait "$perf" || true
-    perf report -i "$work/perf.data" --no-children --sort comm,symbol --stdio -g none 2>/dev/null | head -90 >"$PROFILE"
-    perf report -i "$work/perf.data" --children --sort comm,symbol --stdio -g none 2>/dev/null | head -90 >>"$PROFILE"
+    # (head closes the pipe early: not a failure)
+    { perf report -i "$work/perf.data" --no-children --sort comm,symbol --stdio -g none 2>/dev/null | head -90 >"$PROFILE"; } || true
+    { perf report -i "$work/perf.data" --children --sort comm,symbol --stdio -g none 2>/dev/null | head -90 >>"$PROFILE"; } || true
+    cp "$work/perf.data" "$PROFILE.data"
   fi
   # How many of 200 codes get a suggestion, and how many in all.
   shuf -n 200 --random-source=<(yes) "$CODES" | while read -r code; do
