@@ -193,31 +193,56 @@ pub fn candidates(
     }
     let half = (per_key / 2).max(1);
     let around = around_day.max(since_day);
-    let mut sql = Sql::new("SELECT submission_id AS id, COUNT(*) AS hits FROM (");
-    let mut branch = 0;
-    for key in keys {
-        // Before the day (newest first), then from the day on (oldest first).
-        for (range, order) in [
-            (" AND day < ", " ORDER BY day DESC"),
-            (" AND day >= ", " ORDER BY day"),
-        ] {
-            if branch > 0 {
-                sql.push(" UNION ALL ");
-            }
-            sql.push("SELECT submission_id FROM (SELECT submission_id FROM case_bands WHERE key = ")
+    let mut sql = Sql::new("SELECT submission_id AS id, COUNT(*) AS hits FROM ");
+    if let DbConn::Postgres(_) = conn {
+        // The keys as a VALUES list, each key's two ranges by LATERAL: a statement PostgreSQL
+        // plans in well under a millisecond (128 subqueries took it 30 ms to plan).
+        sql.push("(VALUES ");
+        for (i, key) in keys.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
                 .bind(Value::BigInt(*key))
-                .push(" AND day >= ")
-                .bind(Value::Int(since_day))
-                .push(range)
-                .bind(Value::Int(around))
-                .push(order)
-                .push(" LIMIT ")
-                .bind(Value::BigInt(half))
-                .push(&format!(") AS b{branch}"));
-            branch += 1;
+                .push(")");
         }
+        sql.push(") AS k (key) CROSS JOIN LATERAL ((SELECT b.submission_id FROM case_bands b WHERE b.key = k.key AND b.day >= ")
+            .bind(Value::Int(since_day))
+            .push(" AND b.day < ")
+            .bind(Value::Int(around))
+            .push(" ORDER BY b.day DESC LIMIT ")
+            .bind(Value::BigInt(half))
+            .push(") UNION ALL (SELECT b.submission_id FROM case_bands b WHERE b.key = k.key AND b.day >= ")
+            .bind(Value::Int(around))
+            .push(" ORDER BY b.day LIMIT ")
+            .bind(Value::BigInt(half))
+            .push(")) AS found");
+    } else {
+        // Each key's two ranges a subquery of a UNION ALL (SQLite has no LATERAL).
+        sql.push("(");
+        let mut branch = 0;
+        for key in keys {
+            // Before the day (newest first), then from the day on (oldest first).
+            for (range, order) in [
+                (" AND day < ", " ORDER BY day DESC"),
+                (" AND day >= ", " ORDER BY day"),
+            ] {
+                if branch > 0 {
+                    sql.push(" UNION ALL ");
+                }
+                sql.push("SELECT submission_id FROM (SELECT submission_id FROM case_bands WHERE key = ")
+                    .bind(Value::BigInt(*key))
+                    .push(" AND day >= ")
+                    .bind(Value::Int(since_day))
+                    .push(range)
+                    .bind(Value::Int(around))
+                    .push(order)
+                    .push(" LIMIT ")
+                    .bind(Value::BigInt(half))
+                    .push(&format!(") AS b{branch}"));
+                branch += 1;
+            }
+        }
+        sql.push(") AS found");
     }
-    sql.push(") AS found WHERE submission_id <> ")
+    sql.push(" WHERE submission_id <> ")
         .bind(Value::BigInt(exclude))
         .push(" GROUP BY submission_id ORDER BY hits DESC, id DESC LIMIT ")
         .bind(Value::BigInt(limit));
