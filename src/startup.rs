@@ -331,7 +331,12 @@ async fn rollup_folder(state: web::Data<AppState>) {
 async fn similarity_indexer(state: web::Data<AppState>) {
     jobs::every(state.settings.similarity.index_interval_secs, || async {
         let started = Instant::now();
-        let result = jobs::indexer::index(&state.db, chrono::Utc::now()).await;
+        let result = jobs::indexer::index(
+            &state.db,
+            chrono::Utc::now(),
+            state.settings.similarity.window_days,
+        )
+        .await;
         state
             .db
             .metrics()

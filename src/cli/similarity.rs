@@ -33,7 +33,13 @@ pub(super) async fn run(settings: &Settings, cmd: SimilarityCommand) -> anyhow::
     bar.set_position(done.max(0) as u64);
     let mut indexed = 0;
     loop {
-        let n = index_once(&db, chrono::Utc::now(), REBUILD_BATCH).await?;
+        let n = index_once(
+            &db,
+            chrono::Utc::now(),
+            settings.similarity.window_days,
+            REBUILD_BATCH,
+        )
+        .await?;
         if n == 0 {
             break;
         }

@@ -9,12 +9,13 @@ use crate::services::similarity::{index_once, SERVE_BATCH};
 use crate::storage::Db;
 
 /// Indexes what waits, [`SERVE_BATCH`] cases per write so submissions go in between; how many
-/// cases. At most [`MAX_ROUNDS`] writes a call: under a load heavier than that (500 cases an
-/// interval, 250 a second by default), intake keeps the writer and the index catches up after.
-pub async fn index(db: &Db, now: DateTime<Utc>) -> Result<usize, AppError> {
+/// cases. Band keys only for cases received within `window_days` (the suggestions' window). At
+/// most [`MAX_ROUNDS`] writes a call: under a load heavier than that (500 cases an interval, 250
+/// a second by default), intake keeps the writer and the index catches up after.
+pub async fn index(db: &Db, now: DateTime<Utc>, window_days: u32) -> Result<usize, AppError> {
     let mut done = 0;
     for _ in 0..MAX_ROUNDS {
-        let n = index_once(db, now, SERVE_BATCH).await?;
+        let n = index_once(db, now, window_days, SERVE_BATCH).await?;
         done += n;
         if (n as i64) < SERVE_BATCH {
             break;

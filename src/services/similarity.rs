@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::domain::kind::{Kind, State};
 use crate::domain::matter::{area, area_key, may_link};
-use crate::domain::similarity::{Fingerprint, Scope, ALGORITHM_VERSION};
+use crate::domain::similarity::{in_scope, Fingerprint, Scope, ALGORITHM_VERSION};
 use crate::domain::stats::period::day_of;
 use crate::error::AppError;
 use crate::storage::similarity::{self as index, Pending};
@@ -29,6 +29,10 @@ pub const SUGGESTIONS: usize = 5;
 
 /// The most candidates (cases sharing keys) confirmed per look-up, those sharing most first.
 const CANDIDATES: i64 = 50;
+
+/// The most cases each band key counts in a look-up, those received nearest in time to the
+/// case looked up (see [`index::candidates`]).
+const PER_KEY: i64 = 100;
 
 /// Cases indexed per write by `similarity rebuild`, which has the database to itself.
 pub const REBUILD_BATCH: i64 = 500;
@@ -45,14 +49,21 @@ fn text_of(title: Option<&str>, body: &str) -> String {
     }
 }
 
-fn fingerprint(p: &Pending) -> index::Fingerprint {
+/// A case's fingerprint to store; band keys only if it was received on or after `first_day`
+/// (the window's first day): older cases are never looked up, but count as indexed.
+fn fingerprint(p: &Pending, first_day: i32) -> index::Fingerprint {
     let fp = Fingerprint::of(&text_of(p.title.as_deref(), &p.body));
     let a = area(&p.region);
+    let keys = if p.received_day >= first_day {
+        fp.band_keys().into_iter().map(|k| area_key(k, a)).collect()
+    } else {
+        Vec::new()
+    };
     index::Fingerprint {
         id: p.id,
         received_day: p.received_day,
         signature: fp.signature().map(|s| s.to_bytes().to_vec()).unwrap_or_default(),
-        keys: fp.band_keys().into_iter().map(|k| area_key(k, a)).collect(),
+        keys,
     }
 }
 
@@ -62,14 +73,21 @@ pub fn version() -> i32 {
 }
 
 /// Indexes the next `batch` cases waiting, in one write; how many it looked at (0: none wait).
-pub async fn index_once(db: &Db, now: DateTime<Utc>, batch: i64) -> Result<usize, AppError> {
+/// Cases received more than `window_days` before `now` get their fingerprint but no band keys.
+pub async fn index_once(
+    db: &Db,
+    now: DateTime<Utc>,
+    window_days: u32,
+    batch: i64,
+) -> Result<usize, AppError> {
     let waiting = db
         .read(move |conn| -> Result<_, AppError> { Ok(index::pending(conn, version(), batch)?) })
         .await?;
     if waiting.is_empty() {
         return Ok(0);
     }
-    let prints: Vec<index::Fingerprint> = waiting.iter().map(fingerprint).collect();
+    let first_day = day_of(now.naive_utc()) - window_days as i32;
+    let prints: Vec<index::Fingerprint> = waiting.iter().map(|p| fingerprint(p, first_day)).collect();
     let at = now.naive_utc();
     db.write(move |conn| -> Result<_, AppError> { Ok(index::store(conn, version(), at, &prints)?) })
         .await?;
@@ -103,7 +121,7 @@ pub fn suggestions(
     let a = area(&row.region);
     let keys: Vec<i64> = fp.band_keys().into_iter().map(|k| area_key(k, a)).collect();
     let since = day_of(now.naive_utc()) - window_days as i32;
-    let found = index::candidates(conn, &keys, since, row.id, CANDIDATES)?;
+    let found = index::candidates(conn, &keys, since, row.received_day, row.id, PER_KEY, CANDIDATES)?;
     let ids: Vec<i64> = found.iter().map(|c| c.id).collect();
     let matter = row.lead_id.unwrap_or(row.id);
     let mut out: Vec<Suggestion> = matters::rows(conn, &ids)?
@@ -113,7 +131,6 @@ pub fn suggestions(
         .filter(|c| Kind::from_code(&c.kind).is_some_and(|k| may_link(kind, k)))
         .filter(|c| visible(c))
         .filter_map(|c| {
-            let other = Fingerprint::of(&text_of(c.title.as_deref(), &c.body));
             let mine = Scope {
                 region: &row.region,
                 target_unit: row.target_unit.as_deref(),
@@ -122,7 +139,13 @@ pub fn suggestions(
                 region: &c.region,
                 target_unit: c.target_unit.as_deref(),
             };
-            let similarity = fp.suggests_in(&other, &mine, &theirs)?;
+            // Out of scope: no text to compare. A candidate shares a band key of this area,
+            // so only its texts remain to confirm (no signature of its own needed).
+            if !in_scope(&mine, &theirs) {
+                return None;
+            }
+            let other = Fingerprint::of_candidate(&text_of(c.title.as_deref(), &c.body));
+            let similarity = fp.confirms_in(&other, &mine, &theirs)?;
             Some(Suggestion {
                 similarity: (similarity * 100.0).round() / 100.0,
                 tracking_code: c.tracking_code,

@@ -130,9 +130,13 @@ async fn by_api(app: &TestApp, email: &str) -> String {
 }
 
 async fn index(app: &TestApp) {
-    minsheng::jobs::indexer::index(&app.state.db, Utc::now())
-        .await
-        .unwrap();
+    minsheng::jobs::indexer::index(
+        &app.state.db,
+        Utc::now(),
+        app.state.settings.similarity.window_days,
+    )
+    .await
+    .unwrap();
 }
 
 async fn case(app: &TestApp, token: &str, code: &str) -> Value {

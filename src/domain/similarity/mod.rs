@@ -146,9 +146,22 @@ pub struct Fingerprint {
 impl Fingerprint {
     /// The fingerprint of raw `text` (normalised here).
     pub fn of(text: &str) -> Fingerprint {
+        let mut fingerprint = Fingerprint::without_signature(text);
+        fingerprint.signature = Signature::of(&fingerprint.shingles);
+        fingerprint
+    }
+
+    /// The fingerprint of a candidate the index found, to confirm it
+    /// ([`Fingerprint::confirms_in`]): [`Fingerprint::of`] without the signature, which only
+    /// finds candidates. It has no band keys.
+    pub fn of_candidate(text: &str) -> Fingerprint {
+        Fingerprint::without_signature(text)
+    }
+
+    fn without_signature(text: &str) -> Fingerprint {
         let normalised = normalise(text);
         let shingles = Shingles::of_normalised_where(&normalised, |_| true);
-        let signature = Signature::of(&shingles);
+        let signature = None;
         let stripped = strip_places(&normalised);
         let matter = Shingles::of_normalised_where(&stripped, |s| {
             let mut chars = s.chars();
@@ -218,5 +231,13 @@ impl Fingerprint {
     /// suggested, to rank several.
     pub fn suggests_in(&self, other: &Fingerprint, mine: &Scope, theirs: &Scope) -> Option<f64> {
         (in_scope(mine, theirs) && self.suggests(other)).then(|| score(&self.shingles, &other.shingles))
+    }
+
+    /// [`Fingerprint::suggests_in`] for a candidate the index found — it shares a stored band
+    /// key with this text in the same area, which is [`Fingerprint::is_candidate`] — so the
+    /// candidate test is not made again and `other` may come from
+    /// [`Fingerprint::of_candidate`].
+    pub fn confirms_in(&self, other: &Fingerprint, mine: &Scope, theirs: &Scope) -> Option<f64> {
+        (in_scope(mine, theirs) && self.similar(other)).then(|| score(&self.shingles, &other.shingles))
     }
 }

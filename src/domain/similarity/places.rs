@@ -67,21 +67,35 @@ const BODIES: &[&str] = &[
     "纪委",
 ];
 
-/// The longest facility word of `words` that starts at `chars[i..]`.
-fn word_at(chars: &[char], i: usize, words: &'static str) -> Option<&'static str> {
+/// A word list split once into its words' characters (a look-up tries every word at every
+/// character of a text: splitting the list each time cost more than the rest of a fingerprint).
+type Words = Vec<(&'static str, Vec<char>)>;
+
+fn split(words: &'static str) -> Words {
     words
         .split_whitespace()
-        .filter(|w| {
-            let mut n = 0;
-            for (k, c) in w.chars().enumerate() {
-                if chars.get(i + k) != Some(&c) {
-                    return false;
-                }
-                n += 1;
-            }
-            n > 0
-        })
-        .max_by_key(|w| w.chars().count())
+        .map(|w| (w, w.chars().collect()))
+        .collect()
+}
+
+fn facility_words() -> &'static Words {
+    static WORDS: std::sync::OnceLock<Words> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| split(FACILITIES))
+}
+
+fn unit_words() -> &'static Words {
+    static WORDS: std::sync::OnceLock<Words> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| split(UNIT_WORDS))
+}
+
+/// The longest word of `words` that starts at `chars[i..]`.
+fn word_at(chars: &[char], i: usize, words: &'static Words) -> Option<&'static str> {
+    let rest = chars.get(i..).unwrap_or_default();
+    words
+        .iter()
+        .filter(|(_, w)| !w.is_empty() && rest.starts_with(w))
+        .max_by_key(|(_, w)| w.len())
+        .map(|(word, _)| *word)
 }
 
 fn is_name_char(c: char) -> bool {
@@ -94,7 +108,7 @@ fn place_spans(chars: &[char]) -> Vec<(usize, usize)> {
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < chars.len() {
-        let Some(word) = word_at(chars, i, FACILITIES) else {
+        let Some(word) = word_at(chars, i, facility_words()) else {
             i += 1;
             continue;
         };
@@ -112,7 +126,7 @@ fn place_spans(chars: &[char]) -> Vec<(usize, usize)> {
         }
         let mut end = i + word.chars().count();
         loop {
-            if let Some(next) = word_at(chars, end, FACILITIES) {
+            if let Some(next) = word_at(chars, end, facility_words()) {
                 end += next.chars().count();
                 continue;
             }
@@ -161,7 +175,7 @@ impl Places {
         let mut units = Vec::new();
         let mut i = 0;
         while i < chars.len() {
-            let Some(word) = word_at(&chars, i, UNIT_WORDS) else {
+            let Some(word) = word_at(&chars, i, unit_words()) else {
                 i += 1;
                 continue;
             };

@@ -192,3 +192,28 @@ fn the_service_decision_needs_scope_and_text() {
     let elsewhere = Fingerprint::of("新华路派出所户籍窗口只开了一个，排队两个多小时");
     assert!(!a.suggests(&elsewhere));
 }
+
+#[test]
+fn a_candidate_confirmed_without_its_signature_is_decided_alike() {
+    let scope = Scope {
+        region: "370983",
+        target_unit: None,
+    };
+    let texts = [
+        "城关派出所户籍窗口只开了一个，排队两个多小时",
+        "今天上午到城关派出所办户口，户籍那边就一个窗口在办理，前面几十个人，希望能多开几个窗口。",
+        "城关派出所户籍窗口的工作人员把我的出生日期录错了",
+        "新华路派出所户籍窗口只开了一个，排队两个多小时",
+        "张店法院诉讼服务中心对外公布的电话打了几十次，从来没人接",
+    ];
+    for a in texts {
+        for b in texts {
+            let (fa, fb) = (Fingerprint::of(a), Fingerprint::of(b));
+            if fa.is_candidate(&fb) {
+                let confirmed = fa.confirms_in(&Fingerprint::of_candidate(b), &scope, &scope);
+                assert_eq!(confirmed, fa.suggests_in(&fb, &scope, &scope), "{a} / {b}");
+            }
+        }
+    }
+    assert!(Fingerprint::of_candidate(texts[0]).band_keys().is_empty());
+}

@@ -6,6 +6,7 @@
 //! audit entries, and their access keys are unknown.
 
 pub mod life;
+pub mod texts;
 
 use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
@@ -26,6 +27,21 @@ use crate::storage::{BackendKind, Db};
 const BATCH: usize = 500;
 /// Events per insert statement (14 values each).
 const EVENT_BATCH: usize = 2_000;
+/// The share of cases that are another voice of a matter already seeded (一件多诉): the same
+/// place and problem in other words, through another channel, days later.
+const VOICES: f64 = 0.15;
+/// Matters kept for more voices; when full, a new matter replaces a random one.
+const MATTERS_KEPT: usize = 4_096;
+
+/// A seeded matter that may get more voices: where, when, and what.
+#[derive(Clone)]
+struct Seeded {
+    unit: usize,
+    kind: Kind,
+    category: String,
+    received: DateTime<Utc>,
+    matter: texts::Matter,
+}
 
 pub struct SeedPlan<'a> {
     pub cases: usize,
@@ -41,6 +57,8 @@ pub struct SeedPlan<'a> {
 /// A case with its life, owning its text, to cross into the writer thread.
 struct Made {
     code: String,
+    title: String,
+    body: String,
     kind: Kind,
     category: String,
     channel: Channel,
@@ -62,18 +80,32 @@ pub async fn seed(db: &Db, catalog: &Catalog, sla: &Sla, plan: &SeedPlan<'_>) ->
     let mut rng = StdRng::seed_from_u64(plan.seed);
     let now = Utc::now();
     let span_minutes = i64::from(plan.months.max(1)) * 30 * 24 * 60;
+    let mut kept: Vec<Seeded> = Vec::with_capacity(MATTERS_KEPT);
     let mut done = 0;
     while done < plan.cases {
         let n = BATCH.min(plan.cases - done);
         let made: Vec<Made> = (done..done + n)
             .map(|k| {
                 if k < plan.unit_open {
-                    open_case(&mut rng, sla, &dir, plan.unit, now)
-                } else {
-                    let unit = workers[rng.random_range(0..workers.len())];
-                    let received = now - Duration::minutes(rng.random_range(0..span_minutes));
-                    one_case(&mut rng, sla, catalog, &dir, unit, received, now)
+                    return open_case(&mut rng, sla, &dir, plan.unit, now);
                 }
+                if !kept.is_empty() && rng.random_bool(VOICES) {
+                    // Another voice: the same matter, an hour to two weeks after the first.
+                    let first = &kept[rng.random_range(0..kept.len())];
+                    let later = Duration::minutes(rng.random_range(60..14 * 24 * 60));
+                    let received = (first.received + later).min(now);
+                    return one_case(&mut rng, sla, &dir, first.unit, received, now, first);
+                }
+                let unit = workers[rng.random_range(0..workers.len())];
+                let received = now - Duration::minutes(rng.random_range(0..span_minutes));
+                let (made, seeded) = new_matter(&mut rng, sla, catalog, &dir, unit, received, now);
+                if kept.len() < MATTERS_KEPT {
+                    kept.push(seeded);
+                } else {
+                    let i = rng.random_range(0..kept.len());
+                    kept[i] = seeded;
+                }
+                made
             })
             .collect();
         let key = key_hash.clone();
@@ -126,7 +158,8 @@ fn pick_channel(rng: &mut StdRng) -> Channel {
     }
 }
 
-fn one_case(
+/// A case of a new matter at `unit`, and the matter, for more voices.
+fn new_matter(
     rng: &mut StdRng,
     sla: &Sla,
     catalog: &Catalog,
@@ -134,7 +167,7 @@ fn one_case(
     unit: usize,
     received: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Made {
+) -> (Made, Seeded) {
     let u = &dir.units[unit];
     let kind = pick_kind(rng);
     let categories: Vec<&str> = catalog.categories_of(kind).map(|c| c.code.as_str()).collect();
@@ -143,6 +176,32 @@ fn one_case(
         .copied()
         .unwrap_or_default()
         .to_owned();
+    let seeded = Seeded {
+        unit,
+        kind,
+        category,
+        received,
+        matter: texts::Matter::new(rng, u.kind, &dir.regions[u.region].name),
+    };
+    let made = one_case(rng, sla, dir, unit, received, now, &seeded);
+    (made, seeded)
+}
+
+/// A case at `unit` about `about`'s matter (its kind and category too), received at `received`.
+fn one_case(
+    rng: &mut StdRng,
+    sla: &Sla,
+    dir: &Directory,
+    unit: usize,
+    received: DateTime<Utc>,
+    now: DateTime<Utc>,
+    about: &Seeded,
+) -> Made {
+    let u = &dir.units[unit];
+    let kind = about.kind;
+    let category = about.category.clone();
+    let channel = pick_channel(rng);
+    let (title, body) = texts::write(rng, &about.matter, channel);
     let siblings: Vec<usize> = (0..dir.units.len())
         .filter(|&x| x != unit && dir.units[x].region == u.region && dir.units[x].kind != UnitKind::Office)
         .collect();
@@ -162,9 +221,11 @@ fn one_case(
     life::sweep(&mut life, now);
     Made {
         code: TrackingCode::generate().display(),
+        title,
+        body,
         kind,
         category,
-        channel: pick_channel(rng),
+        channel,
         region: dir.regions[u.region].code.clone(),
         received,
         life,
@@ -185,6 +246,8 @@ fn open_case(rng: &mut StdRng, sla: &Sla, dir: &Directory, unit: &str, now: Date
     // A life cut short: as received, then perhaps accepted, with its deadline moved to spread them.
     let kind = pick_kind(rng);
     let mut life = life::live(rng, sla, kind, received, received, &places);
+    let matter = texts::Matter::new(rng, dir.units[u].kind, &dir.regions[dir.units[u].region].name);
+    let (title, body) = texts::write(rng, &matter, Channel::Web);
     let due = (now + Duration::minutes(rng.random_range(-60 * 24 * 7..60 * 24 * 60))).naive_utc();
     life.due_at = Some(due);
     life.accept_deadline = Some(due);
@@ -193,6 +256,8 @@ fn open_case(rng: &mut StdRng, sla: &Sla, dir: &Directory, unit: &str, now: Date
     }
     Made {
         code: TrackingCode::generate().display(),
+        title,
+        body,
         kind,
         category: "service_attitude".to_owned(),
         channel: Channel::Web,
@@ -203,12 +268,10 @@ fn open_case(rng: &mut StdRng, sla: &Sla, dir: &Directory, unit: &str, now: Date
 }
 
 fn insert(conn: &mut crate::storage::DbConn, made: &[Made], key_hash: &str) -> diesel::QueryResult<()> {
-    let titles: Vec<String> = made.iter().map(|m| format!("演示件：{}", m.category)).collect();
     let merged_into = made.first().map(|m| m.code.clone()).unwrap_or_default();
     let rows: Vec<LoadedRow<'_>> = made
         .iter()
-        .zip(&titles)
-        .map(|(m, title)| {
+        .map(|m| {
             let l = &m.life;
             let at = m.received.naive_utc();
             LoadedRow {
@@ -220,8 +283,8 @@ fn insert(conn: &mut crate::storage::DbConn, made: &[Made], key_hash: &str) -> d
                     channel: m.channel.code(),
                     region: &m.region,
                     target_unit: None,
-                    title: Some(title),
-                    body: "演示数据：办事窗口排队时间过长，希望增加窗口、缩短等待时间。",
+                    title: Some(&m.title),
+                    body: &m.body,
                     reporter_sealed: None,
                     contact_index: None,
                     anonymous: false,
