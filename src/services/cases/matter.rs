@@ -158,10 +158,28 @@ pub(super) fn link(
     )?;
     lead_event(ctx, conn, &lead, "voice_linked", &row.tracking_code, why, at)?;
     catch_up(ctx, conn, &row.tracking_code, &lead)?;
-    // Cases that followed this one join the matter's lead with it: moved there past the guard
-    // (a report that may not go there stops the whole link) and brought level.
+    // Cases that followed this one join the matter's lead with it. Those still open move there
+    // past the guard (a report that may not go there stops the whole link) and are brought
+    // level; those answered or closed keep their answer and only follow the new lead from now.
     for f in matters::followers(conn, row.id)? {
-        link(ctx, conn, &f, &lead.tracking_code, why)?;
+        let open = matches!(
+            f.state,
+            State::PendingDispatch | State::Assigned | State::Accepted | State::Reopened
+        );
+        if open {
+            link(ctx, conn, &f, &lead.tracking_code, why)?;
+        } else {
+            submissions::update_case(
+                conn,
+                f.id,
+                &CaseChanges {
+                    lead_id: Some(Some(lead.id)),
+                    merged_into: Some(Some(&lead.tracking_code)),
+                    updated_at: Some(at),
+                    ..Default::default()
+                },
+            )?;
+        }
     }
     load(conn, &row.tracking_code)
 }
