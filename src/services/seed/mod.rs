@@ -6,6 +6,7 @@
 //! audit entries, and their access keys are unknown.
 
 pub mod life;
+mod problems;
 pub mod texts;
 
 use chrono::{DateTime, Duration, Utc};
